@@ -1,0 +1,172 @@
+"""Checks: passes over a built workflow's IR that catch broken references.
+
+Each pass reports with the span of the step, parameter, action or output at
+fault. A workflow with errors produces no module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, get_args
+
+from generator import ir
+from generator.diagnostics import Diagnostics, Span
+from generator.expressions import (
+    And,
+    Compare,
+    Index,
+    InputRef,
+    Method,
+    Not,
+    Or,
+    Prop,
+    ResponseRef,
+    RuntimeExpr,
+    StatusCode,
+    StepRef,
+    Template,
+    Url,
+    unparse,
+)
+
+#: Expression roots a generated module can evaluate today.
+_SUPPORTED_ROOTS = (StatusCode, ResponseRef, InputRef, StepRef, Url, Method)
+_RESPONSE_ROOTS = (StatusCode, ResponseRef, Url)
+_RUNTIME_TYPES = get_args(RuntimeExpr)
+
+
+def iter_expressions(node: Any) -> Iterator[RuntimeExpr]:
+    """Every runtime expression inside an IR value or a condition tree."""
+    if isinstance(node, ir.ObjectValue):
+        for _, member in node.members:
+            yield from iter_expressions(member)
+    elif isinstance(node, ir.ArrayValue):
+        for item in node.items:
+            yield from iter_expressions(item)
+    elif isinstance(node, Template):
+        yield from (part for part in node.parts if not isinstance(part, str))
+    elif isinstance(node, (Compare, And, Or)):
+        yield from iter_expressions(node.left)
+        yield from iter_expressions(node.right)
+    elif isinstance(node, Not):
+        yield from iter_expressions(node.operand)
+    elif isinstance(node, (Index, Prop)):
+        yield from iter_expressions(node.target)
+    elif isinstance(node, _RUNTIME_TYPES):
+        yield node
+
+
+def check_workflow(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
+    _check_step_ids(workflow, diagnostics)
+    _check_gotos(workflow, diagnostics)
+    _check_params(workflow, diagnostics)
+    for span, node, when in _uses(workflow):
+        for expr in iter_expressions(node):
+            _check_expression(workflow, expr, span, when, diagnostics)
+
+
+def _uses(workflow: ir.Workflow) -> Iterator[tuple[Span, Any, str]]:
+    """Everything that holds expressions, with where it is and when it is evaluated."""
+    for step in workflow.steps:
+        for param in step.params:
+            yield param.span, param.value, "request"
+        if step.body is not None:
+            yield step.span, step.body.value, "request"
+        for criterion in step.success_criteria:
+            yield criterion.span, criterion.condition, "response"
+        for action in step.on_success:
+            for criterion in action.criteria:
+                yield criterion.span, criterion.condition, "response"
+        for output in step.outputs:
+            yield output.span, output.value, "response"
+    for output in workflow.outputs:
+        yield output.span, output.value, "workflow"
+
+
+def _check_step_ids(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
+    seen: set[str] = set()
+    for step in workflow.steps:
+        if step.step_id in seen:
+            diagnostics.error(
+                "AG601", step.span, f"duplicate stepId {step.step_id!r}",
+                "stepIds must be unique within a workflow",
+            )  # fmt: skip
+        seen.add(step.step_id)
+
+
+def _check_gotos(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
+    known = [step.step_id for step in workflow.steps]
+    for step in workflow.steps:
+        for action in step.on_success:
+            if action.kind != "goto":
+                continue
+            if action.step_id is None:
+                diagnostics.error(
+                    "AG602", action.span, f"goto action {action.name!r} names no stepId or workflowId",
+                    "add 'stepId' (a step of this workflow) or 'workflowId'",
+                )  # fmt: skip
+            elif action.step_id not in known:
+                diagnostics.error(
+                    "AG603", action.span,
+                    f"goto action {action.name!r} targets unknown step {action.step_id!r}",
+                    f"steps of workflow {workflow.workflow_id!r}: {', '.join(known)}",
+                )  # fmt: skip
+
+
+def _check_params(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
+    for step in workflow.steps:
+        declared = set(step.declared_params)
+        for param in step.params:
+            if (param.name, param.location) not in declared:
+                diagnostics.warning(
+                    "AG604", param.span,
+                    f"operation {step.operation_id or step.path!r} declares no {param.location} "
+                    f"parameter {param.name!r}; it is sent anyway",
+                    "check the name and 'in' against the OpenAPI operation",
+                )  # fmt: skip
+
+
+def _check_expression(
+    workflow: ir.Workflow, expr: RuntimeExpr, span: Span, when: str, diagnostics: Diagnostics
+) -> None:
+    text = unparse(expr)
+    if not isinstance(expr, _SUPPORTED_ROOTS):
+        diagnostics.error(
+            "AG605", span, f"runtime expression '{text}' is not supported here yet",
+            "use $inputs, $steps.<id>.outputs, $statusCode, $response, $url or $method",
+        )  # fmt: skip
+    elif isinstance(expr, _RESPONSE_ROOTS) and when != "response":
+        diagnostics.error(
+            "AG606", span, f"'{text}' has no value here: there is no response yet",
+            "read response values in successCriteria, actions or step outputs",
+        )  # fmt: skip
+    elif isinstance(expr, InputRef) and expr.name not in {i.name for i in workflow.inputs}:
+        declared = ", ".join(i.name for i in workflow.inputs) or "none"
+        diagnostics.error(
+            "AG607", span, f"'{text}' names undeclared input {expr.name!r}",
+            f"declare it under the workflow's inputs.properties (declared: {declared})",
+        )  # fmt: skip
+    elif isinstance(expr, StepRef):
+        _check_step_ref(workflow, expr, text, span, diagnostics)
+
+
+def _check_step_ref(
+    workflow: ir.Workflow, expr: StepRef, text: str, span: Span, diagnostics: Diagnostics
+) -> None:
+    step = next((s for s in workflow.steps if s.step_id == expr.step_id), None)
+    if step is None:
+        diagnostics.error(
+            "AG608", span, f"'{text}' names unknown step {expr.step_id!r}",
+            f"steps of workflow {workflow.workflow_id!r}: {', '.join(s.step_id for s in workflow.steps)}",
+        )  # fmt: skip
+    elif expr.field != "outputs":
+        diagnostics.error(
+            "AG609", span, f"'{text}': a step exposes only its outputs",
+            f"write '$steps.{expr.step_id}.outputs.<name>'",
+        )  # fmt: skip
+    elif expr.name not in {o.name for o in step.outputs}:
+        defined = ", ".join(o.name for o in step.outputs) or "none"
+        diagnostics.error(
+            "AG610", span, f"'{text}': step {expr.step_id!r} defines no output {expr.name!r}",
+            f"outputs of step {expr.step_id!r}: {defined}",
+        )  # fmt: skip
