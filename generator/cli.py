@@ -1,0 +1,61 @@
+"""Command line: parse options, run the pipeline, print diagnostics, set the exit code.
+
+Exit codes: 0 success; 1 errors in the documents, or drift with `--check`;
+2 usage errors (click's own).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from generator.diagnostics import Diagnostics, Level
+
+
+def _report(diagnostics: Diagnostics, quiet: bool) -> None:
+    for diagnostic in diagnostics.sorted():
+        if quiet and diagnostic.level is Level.WARNING:
+            continue
+        click.echo(diagnostic.render(), err=True)
+    errors, warnings = diagnostics.error_count, diagnostics.warning_count
+    if errors or (warnings and not quiet):
+        click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output", "out", required=True, type=click.Path(path_type=Path, file_okay=False),
+    help="Folder to write the generated package to.",
+)  # fmt: skip
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the output would change.")
+@click.option("--fail-on-warning", is_flag=True, help="Exit 1 when there are warnings.")
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@click.version_option(package_name="arazzo-gen")
+def main(specs: tuple[Path, ...], out: Path, check: bool, fail_on_warning: bool, quiet: bool) -> None:
+    """Compile the Arazzo documents in SPECS (files or folders) to Python modules in OUT."""
+    from generator.pipeline import compile_specs
+    from generator.write import compare, write_tree
+
+    result = compile_specs(list(specs))
+    _report(result.diagnostics, quiet)
+    failed = result.diagnostics.error_count > 0 or (
+        fail_on_warning and result.diagnostics.warning_count > 0
+    )
+    if failed:
+        click.echo("nothing written: fix the errors above", err=True)
+        sys.exit(1)
+    if check:
+        drift = compare(out, result.files)
+        if drift:
+            sys.stdout.writelines(drift.diff)
+            for relative in drift.added:
+                click.echo(f"would add {out / relative}", err=True)
+            click.echo(f"{out} is out of date: run arazzo-gen without --check", err=True)
+            sys.exit(1)
+        return
+    written = write_tree(out, result.files)
+    if not quiet:
+        click.echo(f"{len(result.workflows)} workflow(s), {len(written)} file(s) written to {out}", err=True)
