@@ -88,9 +88,11 @@ def _check_step_ids(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
     for step in workflow.steps:
         if step.step_id in seen:
             diagnostics.error(
-                "AG601", step.span, f"duplicate stepId {step.step_id!r}",
+                "AG601",
+                step.span,
+                f"duplicate stepId {step.step_id!r}",
                 "stepIds must be unique within a workflow",
-            )  # fmt: skip
+            )
         seen.add(step.step_id)
 
 
@@ -102,15 +104,18 @@ def _check_gotos(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
                 continue
             if action.step_id is None:
                 diagnostics.error(
-                    "AG602", action.span, f"goto action {action.name!r} names no stepId or workflowId",
+                    "AG602",
+                    action.span,
+                    f"goto action {action.name!r} names no stepId or workflowId",
                     "add 'stepId' (a step of this workflow) or 'workflowId'",
-                )  # fmt: skip
+                )
             elif action.step_id not in known:
                 diagnostics.error(
-                    "AG603", action.span,
+                    "AG603",
+                    action.span,
                     f"goto action {action.name!r} targets unknown step {action.step_id!r}",
-                    f"steps of workflow {workflow.workflow_id!r}: {', '.join(known)}",
-                )  # fmt: skip
+                    _steps_hint(workflow),
+                )
 
 
 def _check_params(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
@@ -119,54 +124,80 @@ def _check_params(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
         for param in step.params:
             if (param.name, param.location) not in declared:
                 diagnostics.warning(
-                    "AG604", param.span,
+                    "AG604",
+                    param.span,
                     f"operation {step.operation_id or step.path!r} declares no {param.location} "
                     f"parameter {param.name!r}; it is sent anyway",
                     "check the name and 'in' against the OpenAPI operation",
-                )  # fmt: skip
+                )
 
 
 def _check_expression(
-    workflow: ir.Workflow, expr: RuntimeExpr, span: Span, when: str, diagnostics: Diagnostics
+    workflow: ir.Workflow,
+    expr: RuntimeExpr,
+    span: Span,
+    when: str,
+    diagnostics: Diagnostics,
 ) -> None:
     text = unparse(expr)
     if not isinstance(expr, _SUPPORTED_ROOTS):
         diagnostics.error(
-            "AG605", span, f"runtime expression '{text}' is not supported here yet",
+            "AG605",
+            span,
+            f"runtime expression '{text}' is not supported here yet",
             "use $inputs, $steps.<id>.outputs, $statusCode, $response, $url or $method",
-        )  # fmt: skip
+        )
     elif isinstance(expr, _RESPONSE_ROOTS) and when != "response":
         diagnostics.error(
-            "AG606", span, f"'{text}' has no value here: there is no response yet",
+            "AG606",
+            span,
+            f"'{text}' has no value here: there is no response yet",
             "read response values in successCriteria, actions or step outputs",
-        )  # fmt: skip
+        )
     elif isinstance(expr, InputRef) and expr.name not in {i.name for i in workflow.inputs}:
         declared = ", ".join(i.name for i in workflow.inputs) or "none"
         diagnostics.error(
-            "AG607", span, f"'{text}' names undeclared input {expr.name!r}",
+            "AG607",
+            span,
+            f"'{text}' names undeclared input {expr.name!r}",
             f"declare it under the workflow's inputs.properties (declared: {declared})",
-        )  # fmt: skip
+        )
     elif isinstance(expr, StepRef):
         _check_step_ref(workflow, expr, text, span, diagnostics)
 
 
 def _check_step_ref(
-    workflow: ir.Workflow, expr: StepRef, text: str, span: Span, diagnostics: Diagnostics
+    workflow: ir.Workflow,
+    expr: StepRef,
+    text: str,
+    span: Span,
+    diagnostics: Diagnostics,
 ) -> None:
     step = next((s for s in workflow.steps if s.step_id == expr.step_id), None)
     if step is None:
         diagnostics.error(
-            "AG608", span, f"'{text}' names unknown step {expr.step_id!r}",
-            f"steps of workflow {workflow.workflow_id!r}: {', '.join(s.step_id for s in workflow.steps)}",
-        )  # fmt: skip
+            "AG608",
+            span,
+            f"'{text}' names unknown step {expr.step_id!r}",
+            _steps_hint(workflow),
+        )
     elif expr.field != "outputs":
         diagnostics.error(
-            "AG609", span, f"'{text}': a step exposes only its outputs",
+            "AG609",
+            span,
+            f"'{text}': a step exposes only its outputs",
             f"write '$steps.{expr.step_id}.outputs.<name>'",
-        )  # fmt: skip
+        )
     elif expr.name not in {o.name for o in step.outputs}:
         defined = ", ".join(o.name for o in step.outputs) or "none"
         diagnostics.error(
-            "AG610", span, f"'{text}': step {expr.step_id!r} defines no output {expr.name!r}",
+            "AG610",
+            span,
+            f"'{text}': step {expr.step_id!r} defines no output {expr.name!r}",
             f"outputs of step {expr.step_id!r}: {defined}",
-        )  # fmt: skip
+        )
+
+
+def _steps_hint(workflow: ir.Workflow) -> str:
+    known = ", ".join(step.step_id for step in workflow.steps)
+    return f"steps of workflow {workflow.workflow_id!r}: {known}"

@@ -27,14 +27,20 @@ def _report(diagnostics: Diagnostics, quiet: bool) -> None:
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
-    "-o", "--output", "out", required=True, type=click.Path(path_type=Path, file_okay=False),
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
     help="Folder to write the generated package to.",
-)  # fmt: skip
+)
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the output would change.")
 @click.option("--fail-on-warning", is_flag=True, help="Exit 1 when there are warnings.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.version_option(package_name="arazzo-gen")
-def main(specs: tuple[Path, ...], out: Path, check: bool, fail_on_warning: bool, quiet: bool) -> None:
+def main(
+    specs: tuple[Path, ...], out: Path, check: bool, fail_on_warning: bool, quiet: bool
+) -> None:
     """Compile the Arazzo documents in SPECS (files or folders) to Python modules in OUT."""
     from generator.pipeline import compile_specs
     from generator.write import compare, write_tree
@@ -58,4 +64,7 @@ def main(specs: tuple[Path, ...], out: Path, check: bool, fail_on_warning: bool,
         return
     written = write_tree(out, result.files)
     if not quiet:
-        click.echo(f"{len(result.workflows)} workflow(s), {len(written)} file(s) written to {out}", err=True)
+        click.echo(
+            f"{len(result.workflows)} workflow(s), {len(written)} file(s) written to {out}",
+            err=True,
+        )

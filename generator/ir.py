@@ -9,10 +9,10 @@ needs a document to be read again. `dump` prints a stable text form for tests.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, is_dataclass
-from typing import Any, get_args
+from typing import Any, cast, get_args
 
 from generator.diagnostics import Span
-from generator.expressions import Cond, RuntimeExpr, Template, unparse
+from generator.expressions import Cond, Node, RuntimeExpr, Template, unparse
 from generator.typemap import PyType
 
 
@@ -83,7 +83,7 @@ class Action:
 class Output:
     name: str  # as written in the document
     py_name: str
-    value: Value
+    value: RuntimeExpr
     type: PyType
     required: bool  # the response schema requires the value to be present
     span: Span
@@ -126,7 +126,7 @@ class Workflow:
 def dump(node: Any, indent: str = "") -> str:
     """A stable, readable text form of an IR tree (spans left out)."""
     if isinstance(node, (*get_args(Cond), Template)):
-        return unparse(node)
+        return unparse(cast(Node, node))
     if isinstance(node, PyType):
         return node.annotation()
     if is_dataclass(node) and not isinstance(node, type):

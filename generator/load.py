@@ -141,7 +141,7 @@ def _key(node: yaml.Node) -> str:
         raise LoadError("YAML merge keys ('<<') are not supported", *_mark(node))
     value = _scalar(node)
     if isinstance(value, bool) or value is None:
-        return node.value  # `yes:` / `null:` keys stay as written
+        return str(node.value)  # `yes:` / `null:` keys stay as written
     return str(value)
 
 

@@ -46,9 +46,11 @@ def find_documents(specs: Iterable[Path], diagnostics: Diagnostics, root: Path) 
             found.add(spec.resolve())
         else:
             diagnostics.error(
-                "AG003", Span(display_path(spec, root) if spec.is_absolute() else str(spec)),
-                "no such file or folder", "name Arazzo documents or folders that contain them",
-            )  # fmt: skip
+                "AG003",
+                Span(display_path(spec, root) if spec.is_absolute() else str(spec)),
+                "no such file or folder",
+                "name Arazzo documents or folders that contain them",
+            )
     return sorted(found)
 
 

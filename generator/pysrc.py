@@ -289,9 +289,7 @@ def pascal_case(name: str) -> str:
     front.  An empty result becomes ``Value``.
     """
     words = _words(name)
-    return _sanitise(
-        "".join(word[:1].upper() + word[1:] for word in words), "N", "Value"
-    )
+    return _sanitise("".join(word[:1].upper() + word[1:] for word in words), "N", "Value")
 
 
 def _is_ident_char(ch: str) -> bool:
@@ -362,9 +360,7 @@ class Namespace:
 
     def __init__(self, reserved: Iterable[str] = ()) -> None:
         """Start with ``reserved`` already taken (globals, other params...)."""
-        self._taken: set[str] = {
-            unicodedata.normalize("NFKC", str(n)) for n in reserved
-        }
+        self._taken: set[str] = {unicodedata.normalize("NFKC", str(n)) for n in reserved}
 
     def claim(self, wanted: str) -> str:
         """Take and return a fresh name based on ``wanted``.

@@ -61,7 +61,13 @@ FLOAT = PyType("name", "float")
 BOOL = PyType("name", "bool")
 NONE = PyType("name", "None")
 
-_SIMPLE = {"string": STR, "integer": INT, "number": FLOAT, "boolean": BOOL, "null": NONE}
+_SIMPLE = {
+    "string": STR,
+    "integer": INT,
+    "number": FLOAT,
+    "boolean": BOOL,
+    "null": NONE,
+}
 
 
 def union(*members: PyType) -> PyType:
@@ -99,7 +105,10 @@ def schema_type(schema: Any, resolve: RefResolver, *, inbound: bool, depth: int 
     for combinator in ("oneOf", "anyOf"):
         if isinstance(schema.get(combinator), list):
             return union(
-                *(schema_type(s, resolve, inbound=inbound, depth=depth + 1) for s in schema[combinator])
+                *(
+                    schema_type(s, resolve, inbound=inbound, depth=depth + 1)
+                    for s in schema[combinator]
+                )
             )
     types = schema.get("type")
     names = types if isinstance(types, list) else [types] if isinstance(types, str) else []
@@ -123,7 +132,9 @@ def _literal_type(schema: dict[str, Any]) -> PyType | None:
     return optional(literal) if None in values and present else literal
 
 
-def _typed(name: str, schema: dict[str, Any], resolve: RefResolver, inbound: bool, depth: int) -> PyType:
+def _typed(
+    name: str, schema: dict[str, Any], resolve: RefResolver, inbound: bool, depth: int
+) -> PyType:
     if name in _SIMPLE:
         return _SIMPLE[name]
     if name == "array":
@@ -131,14 +142,16 @@ def _typed(name: str, schema: dict[str, Any], resolve: RefResolver, inbound: boo
         return PyType("list", args=(item,))
     if name == "object":
         extra = schema.get("additionalProperties")
-        value = schema_type(extra, resolve, inbound=inbound, depth=depth + 1) if isinstance(extra, dict) and not schema.get("properties") else ANY
+        value = (
+            schema_type(extra, resolve, inbound=inbound, depth=depth + 1)
+            if isinstance(extra, dict) and not schema.get("properties")
+            else ANY
+        )
         return PyType("mapping" if inbound else "dict", args=(value,))
     return ANY
 
 
-def schema_at(
-    schema: Any, tokens: tuple[str, ...], resolve: RefResolver
-) -> tuple[Any, bool]:
+def schema_at(schema: Any, tokens: tuple[str, ...], resolve: RefResolver) -> tuple[Any, bool]:
     """The sub-schema a JSON pointer leads to, and whether every step is required.
 
     Returns `(None, False)` where the schema does not describe the path.

@@ -267,9 +267,7 @@ class FakeConnect:
             raise _bad_request("ParticipantDetails is required and must be an object")
         display_name = participant.get("DisplayName")
         if not isinstance(display_name, str):
-            raise _bad_request(
-                "ParticipantDetails.DisplayName is required and must be a string"
-            )
+            raise _bad_request("ParticipantDetails.DisplayName is required and must be a string")
         raw_attrs = obj.get("Attributes")
         attributes = {} if raw_attrs is None else _attributes(raw_attrs)
         n = self._next()
@@ -312,9 +310,7 @@ class FakeConnect:
             out["InitiationTimestamp"] = contact.initiation_timestamp
         return 200, {"Contact": out}
 
-    def _update_attributes(
-        self, instance_id: str, contact_id: str, body: Any
-    ) -> _Response:
+    def _update_attributes(self, instance_id: str, contact_id: str, body: Any) -> _Response:
         obj = _require_object(body)
         if "Attributes" not in obj or obj["Attributes"] is None:
             raise _bad_request("Attributes is required")
@@ -333,9 +329,7 @@ class FakeConnect:
         contact = self._lookup(instance_id, contact_id)
         with self._lock:
             if contact.stopped:
-                raise _ApiError(
-                    400, "Contact is already stopped", "ContactNotFoundException"
-                )
+                raise _ApiError(400, "Contact is already stopped", "ContactNotFoundException")
             contact.stopped = True
         return 200, {}
 

@@ -48,9 +48,7 @@ ESCAPE_HINT = "; use '~0' for '~', '~1' for '/'"
 BODY_END = "; expected '#' or the end of the expression"
 TRAILING = "; expected an operator or the end of the condition"
 PRIMARY = "expected a literal, a runtime expression, '!' or '(', found "
-UNKNOWN_WORD = (
-    "; expected true, false, null, a number, a 'quoted' string or a runtime expression"
-)
+UNKNOWN_WORD = "; expected true, false, null, a number, a 'quoted' string or a runtime expression"
 
 
 def same(actual: object, expected: object) -> bool:
@@ -139,9 +137,7 @@ def test_parse_expression(text: str, expected: RuntimeExpr) -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), EXPRESSIONS)
-def test_expression_unparse_is_canonical_and_round_trips(
-    text: str, expected: RuntimeExpr
-) -> None:
+def test_expression_unparse_is_canonical_and_round_trips(text: str, expected: RuntimeExpr) -> None:
     assert unparse(expected) == text
     assert str(expected) == text
     assert same(parse_expression(unparse(expected)), expected)

@@ -31,9 +31,7 @@ def _task(client: httpx.Client, **extra: Any) -> str:
     return contact_id
 
 
-def test_task_create_describe_stop(
-    connect_server: FakeConnect, client: httpx.Client
-) -> None:
+def test_task_create_describe_stop(connect_server: FakeConnect, client: httpx.Client) -> None:
     cid = _task(client, Description="About the order")
     assert cid == "contact-0001"
 
@@ -70,9 +68,7 @@ def test_task_create_describe_stop(
     assert b"Call back" in first.raw
 
 
-def test_chat_with_attributes(
-    connect_server: FakeConnect, client: httpx.Client
-) -> None:
+def test_chat_with_attributes(connect_server: FakeConnect, client: httpx.Client) -> None:
     r = client.post(
         "/contact/chat",
         json={
@@ -160,9 +156,7 @@ def test_bad_bodies_on_existing_contact(client: httpx.Client) -> None:
     assert r.status_code == 400
 
 
-def test_percent_decoded_path(
-    connect_server: FakeConnect, client: httpx.Client
-) -> None:
+def test_percent_decoded_path(connect_server: FakeConnect, client: httpx.Client) -> None:
     instance = "inst/with space"
     r = client.post(
         "/contact/task",
@@ -174,9 +168,7 @@ def test_percent_decoded_path(
     assert f"instance/{instance}/contact/{cid}" in r.json()["Contact"]["Arn"]
 
 
-def test_describe_status_override(
-    connect_server: FakeConnect, client: httpx.Client
-) -> None:
+def test_describe_status_override(connect_server: FakeConnect, client: httpx.Client) -> None:
     cid = _task(client)
     connect_server.describe_status = 404
     r = client.get(f"/contacts/{INSTANCE}/{cid}")

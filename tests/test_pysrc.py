@@ -80,9 +80,7 @@ def json_values() -> st.SearchStrategy[JsonValue]:
         children: st.SearchStrategy[JsonValue],
     ) -> st.SearchStrategy[JsonValue]:
         lists: st.SearchStrategy[JsonValue] = st.lists(children, max_size=4)
-        dicts: st.SearchStrategy[JsonValue] = st.dictionaries(
-            TEXT, children, max_size=4
-        )
+        dicts: st.SearchStrategy[JsonValue] = st.dictionaries(TEXT, children, max_size=4)
         return lists | dicts
 
     return st.recursive(scalars, extend, max_leaves=10)
@@ -267,8 +265,7 @@ def expected_docstring(text: str, indent: str) -> str:
     lines = list(itertools.dropwhile(lambda line: not line, lines))
     lines.reverse()
     return "\n".join(
-        line if number == 0 or not line else indent + line
-        for number, line in enumerate(lines)
+        line if number == 0 or not line else indent + line for number, line in enumerate(lines)
     )
 
 
@@ -312,9 +309,7 @@ def test_docstring_examples(text: str) -> None:
 
 def test_docstring_layout() -> None:
     text = "\n\n  Summary line.  \r\n\r\nMore   \n  indented\n\n"
-    assert (
-        docstring(text, "    ") == '"""  Summary line.\n\n    More\n      indented"""'
-    )
+    assert docstring(text, "    ") == '"""  Summary line.\n\n    More\n      indented"""'
     assert docstring('say "hi"') == '"""say "hi\\""""'
     assert docstring('a"""b') == '"""a""\\"b"""'
     assert docstring("x\x00\u2028y") == '"""x\\x00\\u2028y"""'

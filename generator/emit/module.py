@@ -7,12 +7,14 @@ from `emit.pyexpr`. The template only arranges them.
 
 from __future__ import annotations
 
+import itertools
 import textwrap
 from typing import Any
 
 from generator import ir, pysrc
 from generator.emit import pyexpr
-from generator.emit.steps import response_lines, request_lines
+from generator.emit.steps import request_lines, response_lines
+from generator.expressions import unparse
 from generator.typemap import optional
 
 DEFAULT_MAX_STEPS = 100
@@ -59,7 +61,13 @@ def wrap(text: str, width: int = 72) -> str:
         indent = line[: len(line) - len(line.lstrip())]
         more = indent + ("    " if indent else "")
         wrapped.append(
-            textwrap.fill(line, width, subsequent_indent=more, break_on_hyphens=False, break_long_words=False)
+            textwrap.fill(
+                line,
+                width,
+                subsequent_indent=more,
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
             if line.strip()
             else ""
         )
@@ -73,7 +81,7 @@ def _names(workflow: ir.Workflow) -> pyexpr.Names:
     outputs = {(s.step_id, o.name): o.py_name for s in workflow.steps for o in s.outputs}
     optional = frozenset(i.name for i in workflow.inputs if not i.required)
     ids = [s.step_id for s in workflow.steps]
-    return pyexpr.Names(inputs, steps, outputs, optional, dict(zip(ids, ids[1:], strict=False)))
+    return pyexpr.Names(inputs, steps, outputs, optional, dict(itertools.pairwise(ids)))
 
 
 def _module_doc(workflow: ir.Workflow) -> str:
@@ -90,10 +98,17 @@ def _module_doc(workflow: ir.Workflow) -> str:
 
 def _exports(workflow: ir.Workflow) -> list[str]:
     names = [
-        "DEFAULT_MAX_STEPS", "DEFAULT_TIMEOUT", "WORKFLOW_ID",
-        "StepBudgetExceededError", "StepFailedError", "StepNotRunError", "WorkflowError",
-        workflow.outputs_class, workflow.function, workflow.function + "_async",
-    ]  # fmt: skip
+        "DEFAULT_MAX_STEPS",
+        "DEFAULT_TIMEOUT",
+        "WORKFLOW_ID",
+        "StepBudgetExceededError",
+        "StepFailedError",
+        "StepNotRunError",
+        "WorkflowError",
+        workflow.outputs_class,
+        workflow.function,
+        workflow.function + "_async",
+    ]
     if workflow.base_url:
         names.append("DEFAULT_BASE_URL")
     return sorted(names, key=export_order)
@@ -116,15 +131,9 @@ def _output_field(output: ir.Output, names: pyexpr.Names) -> dict[str, str]:
         "name": output.py_name,
         "key": pysrc.literal(output.py_name),
         "annotation": output.type.annotation(),
-        "comment": pysrc.comment(f"{output.name}: {pyexpr_source(output)}"),
+        "comment": pysrc.comment(f"{output.name}: {unparse(output.value)}"),
         "value": pyexpr.value(output.value, names),
     }
-
-
-def pyexpr_source(output: ir.Output) -> str:
-    from generator.expressions import unparse
-
-    return unparse(output.value) if not isinstance(output.value, ir.Const) else repr(output.value.value)
 
 
 def _step_outputs_class(step: ir.Step, names: pyexpr.Names) -> dict[str, Any]:
@@ -143,7 +152,11 @@ def _state_fields(workflow: ir.Workflow, names: pyexpr.Names) -> list[dict[str, 
         if step.outputs:
             class_name = "_" + pysrc.pascal_case(step.py_name) + "Outputs"
             fields.append(
-                {"name": names.steps[step.step_id], "annotation": f"{class_name} | None", "default": "None"}
+                {
+                    "name": names.steps[step.step_id],
+                    "annotation": f"{class_name} | None",
+                    "default": "None",
+                }
             )
     return fields
 
@@ -166,7 +179,11 @@ def _parameters(workflow: ir.Workflow, names: pyexpr.Names) -> list[dict[str, st
 
 
 def _step_context(step: ir.Step, names: pyexpr.Names) -> dict[str, Any]:
-    operation = f"{step.operation_id} ({step.method} {step.path})" if step.operation_id else f"{step.method} {step.path}"
+    operation = (
+        f"{step.operation_id} ({step.method} {step.path})"
+        if step.operation_id
+        else f"{step.method} {step.path}"
+    )
     request_doc = f"Step {step.step_id}: the request to {operation}."
     if step.description:
         request_doc += "\n\n" + step.description
@@ -208,7 +225,8 @@ def _function_doc(workflow: ir.Workflow, is_async: bool) -> str:
         lines.append(f"    {item.py_name}: input {item.name!r}. {text}")
     lines += [
         "    client: an httpx client to send the requests with; by default a new one.",
-        "    base_url: the API's base URL" + (" (default: DEFAULT_BASE_URL)." if workflow.base_url else "."),
+        "    base_url: the API's base URL"
+        + (" (default: DEFAULT_BASE_URL)." if workflow.base_url else "."),
         "    headers: extra headers for every request, e.g. Authorization.",
         "    timeout: seconds to wait for each request.",
         "    max_steps: how many steps may run before StepBudgetExceededError.",

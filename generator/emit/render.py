@@ -14,13 +14,15 @@ from pathlib import Path
 
 import black
 import jinja2
+from black.mode import TargetVersion
+from black.parsing import InvalidInput
 
 from generator import ir, pysrc
 from generator.emit.module import export_order, import_order, module_context, wrap
 
 #: Black's mode is fixed here so output never depends on the user's configuration.
 BLACK_MODE = black.Mode(
-    target_versions={black.TargetVersion.PY311},
+    target_versions={TargetVersion.PY311},
     line_length=88,
     string_normalization=True,
     magic_trailing_comma=True,
@@ -56,7 +58,7 @@ def finish(source: str, name: str) -> str:
     """Format with black, then prove the result parses."""
     try:
         formatted = black.format_str(source, mode=BLACK_MODE)
-    except black.InvalidInput as exc:
+    except InvalidInput as exc:
         raise RenderError(f"{name}: generated code does not parse: {exc}") from None
     ast.parse(formatted, filename=name)
     return formatted

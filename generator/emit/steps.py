@@ -16,6 +16,7 @@ from generator.emit import pyexpr
 from generator.expressions import InputRef, ResponseRef
 
 _PATH_PARAMETER = re.compile(r"\{([^{}]+)\}")
+_NOT_2XX = "the step has no successCriteria and the status is not 2xx"
 
 
 def request_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
@@ -66,12 +67,18 @@ def _object_without_optionals(
     members = []
     for key, member in node.members:
         path = (*keys, key)
-        if isinstance(member, InputRef) and member.pointer is None and member.name in names.optional_inputs:
+        if (
+            isinstance(member, InputRef)
+            and member.pointer is None
+            and member.name in names.optional_inputs
+        ):
             source = pyexpr.value(member, names)
             target = "body" + "".join(f"[{pysrc.literal(k)}]" for k in path)
             later += [f"if {source} is not None:", f"    {target} = {source}"]
         elif isinstance(member, ir.ObjectValue):
-            members.append(f"{pysrc.literal(key)}: {_object_without_optionals(member, names, path, later)}")
+            members.append(
+                f"{pysrc.literal(key)}: {_object_without_optionals(member, names, path, later)}"
+            )
         else:
             members.append(f"{pysrc.literal(key)}: {pyexpr.value(member, names)}")
     return "{" + ", ".join(members) + "}"
@@ -85,7 +92,7 @@ def response_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
     if not step.success_criteria:
         lines += [
             "if not response.is_success:",
-            f"    raise StepFailedError({step_id}, response, 'no successCriteria and the status is not 2xx')",
+            f"    raise StepFailedError({step_id}, response, {pysrc.literal(_NOT_2XX)})",
         ]
     for criterion in step.success_criteria:
         lines += [
@@ -94,7 +101,9 @@ def response_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
             f"{pysrc.literal('success criterion not met: ' + criterion.source)})",
         ]
     if step.outputs:
-        items = ", ".join(f"{pysrc.literal(o.py_name)}: {_output(step, o, names)}" for o in step.outputs)
+        items = ", ".join(
+            f"{pysrc.literal(o.py_name)}: {_output(step, o, names)}" for o in step.outputs
+        )
         lines.append(f"state.{names.steps[step.step_id]} = {{{items}}}")
     for action in step.on_success:
         lines += _action_lines(action, names)
@@ -107,14 +116,22 @@ def _uses_body(step: ir.Step) -> bool:
     holders += [o.value for o in step.outputs]
     holders += [c.condition for a in step.on_success for c in a.criteria]
     return any(
-        isinstance(e, ResponseRef) and e.source == "body" for h in holders for e in iter_expressions(h)
+        isinstance(e, ResponseRef) and e.source == "body"
+        for h in holders
+        for e in iter_expressions(h)
     )
 
 
 def _output(step: ir.Step, output: ir.Output, names: pyexpr.Names) -> str:
     value = output.value
-    if isinstance(value, ResponseRef) and value.source == "body" and value.pointer and output.required:
-        return f"_require(body, {pyexpr.tokens(value.pointer)}, {pysrc.literal(step.step_id)}, response)"
+    if (
+        isinstance(value, ResponseRef)
+        and value.source == "body"
+        and value.pointer
+        and output.required
+    ):
+        where = pyexpr.tokens(value.pointer)
+        return f"_require(body, {where}, {pysrc.literal(step.step_id)}, response)"
     return pyexpr.value(value, names)
 
 

@@ -48,9 +48,7 @@ def _run(text: str, pos: int, chars: frozenset[str] | str) -> int:
 
 def _expr_end(text: str, pos: int) -> int:
     while pos < len(text) and not (
-        text[pos].isspace()
-        or text[pos] in _EXPR_STOPS
-        or text.startswith(("!=", "&&", "||"), pos)
+        text[pos].isspace() or text[pos] in _EXPR_STOPS or text.startswith(("!=", "&&", "||"), pos)
     ):
         pos += 1
     return pos
@@ -123,9 +121,7 @@ def _lex_symbol(text: str, pos: int) -> _Token:
         if text.startswith(op, pos):
             return _Token("op", op, pos)
     if ch in "=&|":
-        raise ExpressionError(
-            f"'{ch}' is not an operator; did you mean '{ch * 2}'?", pos
-        )
+        raise ExpressionError(f"'{ch}' is not an operator; did you mean '{ch * 2}'?", pos)
     if ch == '"':
         raise ExpressionError("string literals must use single quotes", pos)
     raise ExpressionError(f"unexpected character {ch!r}", pos)
@@ -237,9 +233,7 @@ class _CondParser:
             elif grouped:
                 node = Prop(node, self.next().text[1:])
             else:
-                raise ExpressionError(
-                    f"'{token.text}' may only follow ']' or ')'", token.offset
-                )
+                raise ExpressionError(f"'{token.text}' may only follow ']' or ')'", token.offset)
             grouped = True
         return node
 
@@ -248,13 +242,9 @@ class _CondParser:
         token = self.next()
         value = token.node.value if isinstance(token.node, Lit) else None
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ExpressionError(
-                "an index must be a non-negative integer", token.offset
-            )
+            raise ExpressionError("an index must be a non-negative integer", token.offset)
         if (close := self.next()).kind != "]":
-            raise ExpressionError(
-                f"expected ']', found {close.describe()}", close.offset
-            )
+            raise ExpressionError(f"expected ']', found {close.describe()}", close.offset)
         return value
 
     def parse_primary(self) -> Cond:

@@ -168,9 +168,7 @@ Node = RuntimeExpr | Template | Cond
 def _pointer_text(pointer: Pointer | None) -> str:
     if pointer is None:
         return ""
-    return "#" + "".join(
-        "/" + token.replace("~", "~0").replace("/", "~1") for token in pointer
-    )
+    return "#" + "".join("/" + token.replace("~", "~0").replace("/", "~1") for token in pointer)
 
 
 def _unparse_expression(node: RuntimeExpr) -> str:

@@ -171,7 +171,12 @@ def read_arazzo(doc: Document, diagnostics: Diagnostics) -> ArazzoDocument | Non
     if not root.has("workflows"):
         root.error("AG102", "missing required field 'workflows'")
     return ArazzoDocument(
-        doc, version, _info(root), sources, workflows, _components(root.child("components"))
+        doc,
+        version,
+        _info(root),
+        sources,
+        workflows,
+        _components(root.child("components")),
     )
 
 
@@ -209,10 +214,18 @@ def _workflow(node: Reader) -> Workflow:
     node.check_fields(
         "a workflow",
         (
-            "workflowId", "summary", "description", "inputs", "dependsOn", "steps",
-            "successActions", "failureActions", "outputs", "parameters",
+            "workflowId",
+            "summary",
+            "description",
+            "inputs",
+            "dependsOn",
+            "steps",
+            "successActions",
+            "failureActions",
+            "outputs",
+            "parameters",
         ),
-    )  # fmt: skip
+    )
     if not node.has("steps"):
         node.error("AG102", "missing required field 'steps'")
     inputs = node.child("inputs")
@@ -225,8 +238,12 @@ def _workflow(node: Reader) -> Workflow:
         inputs=inputs.value if isinstance(inputs.value, dict) else None,
         depends_on=tuple(_strings(node, "dependsOn")),
         steps=tuple(_step(r) for r in node.items("steps") if _is_obj(r)),
-        success_actions=tuple(_action_or_ref(r, success=True) for r in node.items("successActions")),
-        failure_actions=tuple(_action_or_ref(r, success=False) for r in node.items("failureActions")),
+        success_actions=tuple(
+            _action_or_ref(r, success=True) for r in node.items("successActions")
+        ),
+        failure_actions=tuple(
+            _action_or_ref(r, success=False) for r in node.items("failureActions")
+        ),
         parameters=tuple(_parameter_or_ref(r) for r in node.items("parameters")),
         outputs=_outputs(node),
         ptr=node.pointer,
@@ -251,11 +268,19 @@ def _step(node: Reader) -> Step:
     node.check_fields(
         "a step",
         (
-            "stepId", "description", "operationId", "operationPath", "workflowId",
-            "parameters", "requestBody", "successCriteria", "onSuccess", "onFailure",
+            "stepId",
+            "description",
+            "operationId",
+            "operationPath",
+            "workflowId",
+            "parameters",
+            "requestBody",
+            "successCriteria",
+            "onSuccess",
+            "onFailure",
             "outputs",
         ),
-    )  # fmt: skip
+    )
     body = node.child("requestBody")
     return Step(
         step_id=node.string("stepId", required=True) or "",

@@ -17,7 +17,17 @@ from urllib.parse import unquote
 from generator.diagnostics import Diagnostics, Span
 from generator.load import Document, Loader, join_pointer, split_pointer
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace", "query")
+HTTP_METHODS = (
+    "get",
+    "put",
+    "post",
+    "delete",
+    "options",
+    "head",
+    "patch",
+    "trace",
+    "query",
+)
 
 
 @dataclass(frozen=True)
@@ -107,7 +117,9 @@ class Resolver:
         doc = found.doc
         if file_part:
             target = (found.doc.path.parent / unquote(file_part)).resolve()
-            loaded = self.loader.load(target, via=found.doc.span(join_pointer(found.pointer, "$ref")))
+            loaded = self.loader.load(
+                target, via=found.doc.span(join_pointer(found.pointer, "$ref"))
+            )
             if loaded is None:
                 raise RefError(f"cannot load $ref target {file_part!r}", found.span)
             doc = loaded
@@ -156,9 +168,11 @@ def _validate(doc: Document, diagnostics: Diagnostics) -> bool:
     validator = validators.get(version[:3])
     if validator is None:
         diagnostics.error(
-            "AG201", doc.span("/openapi"), f"unsupported OpenAPI version {version!r}",
+            "AG201",
+            doc.span("/openapi"),
+            f"unsupported OpenAPI version {version!r}",
             "arazzo-gen reads OpenAPI 3.0, 3.1 and 3.2 documents",
-        )  # fmt: skip
+        )
         return False
     ok = True
     try:
@@ -166,15 +180,19 @@ def _validate(doc: Document, diagnostics: Diagnostics) -> bool:
             pointer = join_pointer("", *getattr(error, "absolute_path", ()))
             message = str(getattr(error, "message", error)).splitlines()[0]
             diagnostics.error(
-                "AG202", doc.span(pointer), f"invalid OpenAPI document: {message[:300]}",
+                "AG202",
+                doc.span(pointer),
+                f"invalid OpenAPI document: {message[:300]}",
                 "fix the OpenAPI document so it validates against its version's schema",
-            )  # fmt: skip
+            )
             ok = False
     except Exception as exc:  # the validator raises on unresolvable $refs and such
         diagnostics.error(
-            "AG202", doc.span(""), f"invalid OpenAPI document: {str(exc).splitlines()[0][:300]}",
+            "AG202",
+            doc.span(""),
+            f"invalid OpenAPI document: {str(exc).splitlines()[0][:300]}",
             "check the document's $refs",
-        )  # fmt: skip
+        )
         return False
     return ok
 
@@ -216,7 +234,9 @@ def _operation(path: str, method: str, path_item: Located, resolver: Resolver) -
     value = op.value
     params = _parameters(path_item, resolver) | _parameters(op, resolver)
     return Operation(
-        operation_id=value.get("operationId") if isinstance(value.get("operationId"), str) else None,
+        operation_id=(
+            value.get("operationId") if isinstance(value.get("operationId"), str) else None
+        ),
         method=method.upper(),
         path=path,
         summary=value.get("summary"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from generator.diagnostics import Diagnostics, Span
 from generator.load import Document, join_pointer
@@ -69,14 +69,14 @@ class Reader:
         return False
 
     def string(self, key: str, *, required: bool = False) -> str | None:
-        return self._typed(key, str, "a string", required)
+        return cast("str | None", self._typed(key, str, "a string", required))
 
     def number(self, key: str) -> float | None:
         value = self._typed(key, (int, float), "a number", False)
         return None if isinstance(value, bool) else value
 
     def integer(self, key: str) -> int | None:
-        return self._typed(key, int, "an integer", False)
+        return cast("int | None", self._typed(key, int, "an integer", False))
 
     def enum(self, key: str, allowed: Iterable[str], *, required: bool = False) -> str | None:
         value = self.string(key, required=required)
