@@ -1,0 +1,1 @@
+"""arazzo-gen: compile Arazzo workflows to typed, standalone Python modules."""

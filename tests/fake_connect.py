@@ -149,6 +149,8 @@ class FakeConnect:
         self.contacts: dict[str, Contact] = {}
         self.requests: list[Recorded] = []
         self.describe_status: int | None = None
+        # When True, describeContact leaves "Id" out of the contact it returns.
+        self.omit_contact_id = False
         self._lock = threading.Lock()
         self._counter = 0
         self._server: _Server | None = None
@@ -302,6 +304,8 @@ class FakeConnect:
             "Channel": contact.channel,
             "InitiationMethod": "API",
         }
+        if self.omit_contact_id:
+            del out["Id"]
         if contact.name is not None:
             out["Name"] = contact.name
         if contact.description is not None:

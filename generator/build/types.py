@@ -1,0 +1,102 @@
+"""Build: infer the Python type of a runtime expression at generation time.
+
+An output such as `$response.body#/Contact/Channel` is typed by following the
+pointer through the response schema of the step's operation; `$steps.X.outputs.Y`
+takes the type of that step output, `$inputs.x` the type of that input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator import ir
+from generator.expressions import (
+    InputRef,
+    Method,
+    ResponseRef,
+    RuntimeExpr,
+    StatusCode,
+    StepRef,
+    Template,
+    Url,
+)
+from generator.spec.openapi import Located, Operation, RefError, Resolver
+from generator.typemap import ANY, INT, STR, PyType, optional, schema_at, schema_type
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A type, and whether the value must exist (the schema requires it)."""
+
+    type: PyType
+    required: bool
+
+
+@dataclass
+class TypeScope:
+    """What expression types depend on: the inputs and the step outputs seen so far."""
+
+    inputs: dict[str, ir.Input]
+    step_outputs: dict[str, dict[str, PyType]] = field(default_factory=dict)
+
+
+def success_status(operation: Operation, criteria: tuple[ir.Criterion, ...]) -> str | None:
+    """The response a successful step gets: the status its criteria test, else the first 2xx."""
+    for criterion in criteria:
+        text = criterion.source.replace(" ", "")
+        if text.startswith("$statusCode==") and text[13:] in operation.responses:
+            return text[13:]
+    for status in sorted(operation.responses):
+        if status.startswith("2") or status.upper() == "2XX":
+            return status
+    return None
+
+
+def response_schema(operation: Operation, status: str | None) -> Located | None:
+    media = operation.responses.get(status or "", {})
+    for media_type, schema in sorted(media.items()):
+        if "json" in media_type:
+            return schema
+    return None
+
+
+def _resolver(resolver: Resolver, where: Located) -> Any:
+    def resolve(schema: dict[str, Any]) -> Any:
+        try:
+            return resolver.resolve(Located(where.doc, where.pointer, schema)).value
+        except RefError:
+            return None
+
+    return resolve
+
+
+def expression_type(
+    expr: RuntimeExpr | Template,
+    scope: TypeScope,
+    body_schema: Located | None,
+    resolver: Resolver | None,
+) -> Typed:
+    """The type of an expression evaluated after a step's response arrived."""
+    if isinstance(expr, Template):
+        return Typed(STR, True)
+    if isinstance(expr, StatusCode):
+        return Typed(INT, True)
+    if isinstance(expr, (Url, Method)):
+        return Typed(STR, True)
+    if isinstance(expr, InputRef) and expr.pointer is None and expr.name in scope.inputs:
+        declared = scope.inputs[expr.name]
+        return Typed(declared.type if declared.required else optional(declared.type), True)
+    if isinstance(expr, StepRef) and expr.pointer is None:
+        outputs = scope.step_outputs.get(expr.step_id, {})
+        return Typed(outputs.get(expr.name, ANY), True)
+    if isinstance(expr, ResponseRef) and expr.source == "header":
+        return Typed(optional(STR), False)
+    if isinstance(expr, ResponseRef) and body_schema is not None and resolver is not None:
+        resolve = _resolver(resolver, body_schema)
+        schema, required = schema_at(body_schema.value, expr.pointer or (), resolve)
+        found = schema_type(schema, resolve, inbound=False)
+        if found.is_any:
+            return Typed(ANY, False)
+        return Typed(found if required else optional(found), required)
+    return Typed(ANY, False)

@@ -1,0 +1,246 @@
+"""Build: turn one Arazzo workflow into its IR, resolving everything it references.
+
+Features the compiler cannot yet compile faithfully are reported as errors that
+say so; the workflow then produces no module rather than code that does the
+wrong thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from generator import ir, pysrc
+from generator.build.criteria import compile_criterion
+from generator.build.operations import Sources
+from generator.build.requests import read_body, read_params
+from generator.build.types import (
+    TypeScope,
+    expression_type,
+    response_schema,
+    success_status,
+)
+from generator.build.values import read_expression
+from generator.diagnostics import Diagnostics, Span
+from generator.spec import arazzo as spec
+from generator.spec.openapi import Operation
+from generator.typemap import optional, schema_type
+
+#: Names every generated workflow function takes besides the workflow inputs.
+RUNTIME_PARAMETERS = ("client", "base_url", "headers", "timeout", "max_steps")
+
+
+@dataclass(frozen=True)
+class Naming:
+    """Python names chosen for a workflow by the document-level builder."""
+
+    package: str
+    module: str
+    function: str
+    outputs_class: str
+
+
+class WorkflowBuilder:
+    """Builds the IR of the workflows of one Arazzo document."""
+
+    def __init__(self, document: spec.ArazzoDocument, sources: Sources, diagnostics: Diagnostics) -> None:
+        self.document = document
+        self.doc = document.doc
+        self.sources = sources
+        self.diagnostics = diagnostics
+
+    def span(self, pointer: str) -> Span:
+        return self.doc.span(pointer)
+
+    def unsupported(self, pointer: str, what: str) -> None:
+        self.diagnostics.error(
+            "AG500", self.span(pointer), f"{what} is not supported yet",
+            "arazzo-gen does not generate this workflow rather than emit code that ignores it",
+        )
+
+    def build(self, workflow: spec.Workflow, naming: Naming) -> ir.Workflow | None:
+        errors_before = self.diagnostics.error_count
+        self._reject_unsupported(workflow)
+        inputs = self._inputs(workflow)
+        scope = TypeScope({i.name: i for i in inputs})
+        self.servers: set[tuple[str, ...]] = set()
+        steps = tuple(step for s in workflow.steps if (step := self._step(workflow, s, scope)))
+        outputs = self._outputs(workflow.outputs, scope, None, None)
+        if len(self.servers) > 1:
+            self.unsupported(workflow.ptr, "a workflow calling operations of several APIs")
+        if self.diagnostics.error_count > errors_before:
+            return None
+        servers = next(iter(self.servers), ())
+        return ir.Workflow(
+            workflow_id=workflow.workflow_id,
+            summary=workflow.summary,
+            description=workflow.description,
+            source_file=self.doc.display,
+            package=naming.package,
+            module=naming.module,
+            function=naming.function,
+            outputs_class=naming.outputs_class,
+            base_url=next((url for url in servers if "://" in url), ""),
+            inputs=inputs,
+            steps=steps,
+            outputs=outputs,
+            span=self.span(workflow.ptr),
+        )
+
+    def _reject_unsupported(self, workflow: spec.Workflow) -> None:
+        ptr = workflow.ptr
+        if workflow.depends_on:
+            self.unsupported(f"{ptr}/dependsOn", "'dependsOn'")
+        if workflow.success_actions:
+            self.unsupported(f"{ptr}/successActions", "workflow-level 'successActions'")
+        if workflow.failure_actions:
+            self.unsupported(f"{ptr}/failureActions", "workflow-level 'failureActions'")
+        for step in workflow.steps:
+            if step.on_failure:
+                self.unsupported(f"{step.ptr}/onFailure", "'onFailure' actions")
+            if step.workflow_id is not None:
+                self.unsupported(f"{step.ptr}/workflowId", "a step that runs another workflow")
+
+    # -- inputs ----------------------------------------------------------------------
+
+    def _inputs(self, workflow: spec.Workflow) -> tuple[ir.Input, ...]:
+        schema = self._local(workflow.inputs)
+        if not isinstance(schema, dict):
+            return ()
+        properties = self._local(schema.get("properties"))
+        if not isinstance(properties, dict):
+            return ()
+        listed = schema.get("required")
+        required: list[Any] = listed if isinstance(listed, list) else []
+        names = pysrc.Namespace(reserved=RUNTIME_PARAMETERS)
+        inputs = []
+        for name, prop in properties.items():
+            prop = self._local(prop)
+            description = prop.get("description") if isinstance(prop, dict) else None
+            inputs.append(
+                ir.Input(
+                    name=name,
+                    py_name=names.claim(pysrc.snake_case(name)),
+                    type=schema_type(prop, self._local, inbound=True),
+                    required=name in required,
+                    description=description if isinstance(description, str) else None,
+                )
+            )
+        return tuple(inputs)
+
+    def _local(self, schema: Any) -> Any:
+        """Follow `$ref`s within the Arazzo document (e.g. to `components.inputs`)."""
+        for _ in range(32):
+            ref = schema.get("$ref") if isinstance(schema, dict) else None
+            if not isinstance(ref, str):
+                return schema
+            if not ref.startswith("#/"):
+                return None
+            schema = self.doc.data
+            for token in ref[2:].split("/"):
+                token = token.replace("~1", "/").replace("~0", "~")
+                schema = schema.get(token) if isinstance(schema, dict) else None
+        return None
+
+    # -- steps -----------------------------------------------------------------------
+
+    def _operation(self, step: spec.Step) -> Operation | None:
+        span = self.span(step.ptr)
+        if step.operation_id is not None:
+            return self.sources.resolve_id(
+                step.operation_id, self.span(f"{step.ptr}/operationId"), self.diagnostics
+            )
+        if step.operation_path is not None:
+            return self.sources.resolve_path(
+                step.operation_path, self.span(f"{step.ptr}/operationPath"), self.diagnostics
+            )
+        if step.workflow_id is None:
+            self.diagnostics.error(
+                "AG305", span, f"step {step.step_id!r} names no operationId, operationPath or workflowId",
+                "give the step exactly one of them",
+            )
+        return None
+
+    def _step(self, workflow: spec.Workflow, step: spec.Step, scope: TypeScope) -> ir.Step | None:
+        operation = self._operation(step)
+        if operation is None:
+            return None
+        self.servers.add(self.sources.servers_of(operation))
+        params = read_params(self, workflow, step, operation)
+        body = read_body(self, step, operation)
+        criteria = self._criteria(step.success_criteria)
+        body_schema = response_schema(operation, success_status(operation, criteria))
+        outputs = self._outputs(step.outputs, scope, body_schema, operation)
+        scope.step_outputs[step.step_id] = {o.name: o.type for o in outputs}
+        return ir.Step(
+            step_id=step.step_id,
+            py_name=pysrc.snake_case(step.step_id),
+            description=step.description,
+            operation_id=operation.operation_id,
+            method=operation.method,
+            path=operation.path,
+            params=params,
+            body=body,
+            success_criteria=criteria,
+            on_success=self._success_actions(step),
+            outputs=outputs,
+            declared_params=tuple((p.name, p.location) for p in operation.parameters),
+            span=self.span(step.ptr),
+        )
+
+    def _success_actions(self, step: spec.Step) -> tuple[ir.Action, ...]:
+        actions = []
+        for entry in step.on_success:
+            action = self._component_action(entry)
+            if action is None:
+                continue
+            if action.type == "goto" and action.workflow_id is not None:
+                self.unsupported(f"{action.ptr}/workflowId", "a goto to another workflow")
+                continue
+            criteria = self._criteria(action.criteria)
+            actions.append(
+                ir.Action(action.name, action.type, action.step_id, criteria, self.span(action.ptr))
+            )
+        return tuple(actions)
+
+    def _criteria(self, criteria: tuple[spec.Criterion, ...]) -> tuple[ir.Criterion, ...]:
+        compiled = (compile_criterion(c, self.span(c.ptr), self.diagnostics) for c in criteria)
+        return tuple(c for c in compiled if c is not None)
+
+    def _component_action(self, entry: spec.Action | spec.Reusable) -> spec.Action | None:
+        if isinstance(entry, spec.Action):
+            return entry
+        prefix = "$components.successActions."
+        name = entry.reference[len(prefix) :] if entry.reference.startswith(prefix) else None
+        found = self.document.components.success_actions.get(name or "")
+        if found is None:
+            self.diagnostics.error(
+                "AG306", self.span(entry.ptr), f"reference {entry.reference!r} names no success action",
+                "reference an entry of components.successActions as '$components.successActions.<name>'",
+            )
+        return found
+
+    # -- outputs ---------------------------------------------------------------------
+
+    def _outputs(
+        self,
+        raw: tuple[tuple[str, Any, str], ...],
+        scope: TypeScope,
+        body_schema: Any,
+        operation: Operation | None,
+    ) -> tuple[ir.Output, ...]:
+        names = pysrc.Namespace()
+        outputs = []
+        resolver = self.sources.resolver if operation else None
+        for name, value, pointer in raw:
+            span = self.span(pointer)
+            expr = read_expression(span, value, self.diagnostics, f"output {name!r}")
+            if expr is None:
+                continue
+            typed = expression_type(expr, scope, body_schema, resolver)
+            kind = typed.type if typed.required or typed.type.is_any else optional(typed.type)
+            outputs.append(
+                ir.Output(name, names.claim(pysrc.snake_case(name)), expr, kind, typed.required, span)
+            )
+        return tuple(outputs)
+

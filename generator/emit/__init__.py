@@ -1,0 +1,1 @@
+"""Emit stage: IR to Python source text, via templates, black and ast."""

@@ -1,0 +1,1 @@
+"""Spec model: typed views of Arazzo and OpenAPI documents."""
