@@ -157,7 +157,10 @@ def _scalar(value: Any) -> str:
         return value
     if isinstance(value, (bool, int, float)):
         return json.dumps(value)
-    raise TypeError(f"expected a string, number or boolean, not {type(value).__name__}")
+    raise WorkflowError(
+        f"workflow {WORKFLOW_ID!r}: a parameter value must be a string, number or boolean, "
+        f"not {type(value).__name__}"
+    )
 
 
 def _text(*parts: Any) -> str:

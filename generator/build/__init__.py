@@ -21,10 +21,27 @@ from generator.spec.openapi import OpenApiDocument, Resolver, read_openapi
 
 #: Module-level names of a generated module; workflow-derived names avoid them.
 MODULE_NAMES = (
-    "WORKFLOW_ID", "DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "DEFAULT_MAX_STEPS",
-    "WorkflowError", "StepFailedError", "StepBudgetExceededError", "StepNotRunError",
-    "Any", "Final", "Literal", "Mapping", "TypedDict", "TypeVar", "Callable",
-    "annotations", "contextlib", "dataclasses", "httpx", "json", "quote",
+    "WORKFLOW_ID",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_MAX_STEPS",
+    "WorkflowError",
+    "StepFailedError",
+    "StepBudgetExceededError",
+    "StepNotRunError",
+    "Any",
+    "Final",
+    "Literal",
+    "Mapping",
+    "TypedDict",
+    "TypeVar",
+    "Callable",
+    "annotations",
+    "contextlib",
+    "dataclasses",
+    "httpx",
+    "json",
+    "quote",
 )
 
 _DOCUMENT_SUFFIXES = (".arazzo", "-arazzo", ".workflow", ".workflows")
@@ -56,7 +73,9 @@ class Project:
         modules = pysrc.Namespace(reserved=MODULE_NAMES)
         workflows = []
         for workflow in self._unique(document):
-            naming = _naming(package, modules.claim(pysrc.snake_case(workflow.workflow_id)), workflow.workflow_id)
+            naming = _naming(
+                package, modules.claim(pysrc.snake_case(workflow.workflow_id)), workflow.workflow_id
+            )
             errors_before = self.diagnostics.error_count
             built = builder.build(workflow, naming)
             if built is not None:
@@ -71,7 +90,8 @@ class Project:
         for workflow in document.workflows:
             if workflow.workflow_id in seen:
                 self.diagnostics.error(
-                    "AG106", document.doc.span(join_pointer(workflow.ptr, "workflowId")),
+                    "AG106",
+                    document.doc.span(join_pointer(workflow.ptr, "workflowId")),
                     f"duplicate workflowId {workflow.workflow_id!r}",
                     "workflowIds must be unique within a document",
                 )
@@ -88,7 +108,8 @@ class Project:
         package = self.packages.claim(wanted)
         if package != wanted:
             self.diagnostics.error(
-                "AG107", document.doc.span(""),
+                "AG107",
+                document.doc.span(""),
                 f"document {document.doc.display!r} would share Python package {wanted!r} "
                 f"with {self.package_sources.get(wanted, 'another document')!r}",
                 "rename one of the documents; generated package names come from file names",
@@ -104,17 +125,23 @@ class Project:
                 found[source.name] = loaded
         return found
 
-    def _source(self, document: ArazzoDocument, source: SourceDescription) -> OpenApiDocument | None:
+    def _source(
+        self, document: ArazzoDocument, source: SourceDescription
+    ) -> OpenApiDocument | None:
         span = document.doc.span(join_pointer(source.ptr, "url"))
         if source.type == "arazzo":
             self.diagnostics.warning(
-                "AG108", span, f"source {source.name!r} of type 'arazzo' is not used yet",
+                "AG108",
+                span,
+                f"source {source.name!r} of type 'arazzo' is not used yet",
                 "workflows from other Arazzo documents cannot be called yet",
             )
             return None
         if "://" in source.url:
             self.diagnostics.error(
-                "AG109", span, f"remote source url {source.url!r} is not supported yet",
+                "AG109",
+                span,
+                f"remote source url {source.url!r} is not supported yet",
                 "download the document next to the Arazzo file and use a relative url",
             )
             return None

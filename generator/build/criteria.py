@@ -40,7 +40,9 @@ _POINTABLE = (RequestRef, ResponseRef, InputRef, OutputRef, StepRef, WorkflowRef
 _OPERATOR = re.compile(r"\s*(==|!=|<=|>=|<|>)\s*")
 
 
-def compile_criterion(criterion: Criterion, span: Span, diagnostics: Diagnostics) -> ir.Criterion | None:
+def compile_criterion(
+    criterion: Criterion, span: Span, diagnostics: Diagnostics
+) -> ir.Criterion | None:
     kind = criterion.type
     if kind == "simple":
         condition = read_condition(span, criterion.condition, diagnostics)
@@ -49,7 +51,9 @@ def compile_criterion(criterion: Criterion, span: Span, diagnostics: Diagnostics
         return _jsonpath(criterion, span, diagnostics)
     label = kind if isinstance(kind, str) else f"{kind.type} ({kind.version})"
     diagnostics.error(
-        "AG411", span, f"{label} criteria are not supported yet",
+        "AG411",
+        span,
+        f"{label} criteria are not supported yet",
         "use a simple condition, or track support for regex/xpath/versioned criteria",
     )
     return None
@@ -58,7 +62,9 @@ def compile_criterion(criterion: Criterion, span: Span, diagnostics: Diagnostics
 def _jsonpath(criterion: Criterion, span: Span, diagnostics: Diagnostics) -> ir.Criterion | None:
     if criterion.context is None:
         diagnostics.error(
-            "AG412", span, "a jsonpath criterion needs a 'context'",
+            "AG412",
+            span,
+            "a jsonpath criterion needs a 'context'",
             "add e.g. 'context: $response.body'",
         )
         return None
@@ -68,7 +74,9 @@ def _jsonpath(criterion: Criterion, span: Span, diagnostics: Diagnostics) -> ir.
     comparison = _lenient_comparison(criterion.condition, context)
     if comparison is None:
         diagnostics.error(
-            "AG413", span, f"JSONPath query {criterion.condition!r} is not supported yet",
+            "AG413",
+            span,
+            f"JSONPath query {criterion.condition!r} is not supported yet",
             "only comparisons of a plain path such as '$.a.b != null' compile today",
         )
         return None

@@ -26,52 +26,75 @@ class Sources:
                 return doc.servers
         return ()
 
-    def resolve_id(self, operation_id: str, span: Span, diagnostics: Diagnostics) -> Operation | None:
+    def resolve_id(
+        self, operation_id: str, span: Span, diagnostics: Diagnostics
+    ) -> Operation | None:
         """Find the operation an `operationId` names; report when none or several match."""
         if operation_id.startswith(_SOURCE_PREFIX):
             source_name, _, bare = operation_id[len(_SOURCE_PREFIX) :].partition(".")
             source = self.openapi.get(source_name)
             if source is None:
                 diagnostics.error(
-                    "AG301", span, f"operationId {operation_id!r} names unknown source {source_name!r}",
+                    "AG301",
+                    span,
+                    f"operationId {operation_id!r} names unknown source {source_name!r}",
                     _known("sources", self.openapi),
                 )
                 return None
             candidates = [(source_name, op) for op in source.by_id(bare)]
         else:
             bare = operation_id
-            candidates = [(name, op) for name, doc in self.openapi.items() for op in doc.by_id(bare)]
+            candidates = [
+                (name, op) for name, doc in self.openapi.items() for op in doc.by_id(bare)
+            ]
         if len(candidates) == 1:
             return candidates[0][1]
         if not candidates:
             self._unknown(operation_id, bare, span, diagnostics)
         else:
             where = ", ".join(
-                f"{name} ({op.method} {op.path})" for name, op in sorted(candidates, key=lambda c: c[0])
+                f"{name} ({op.method} {op.path})"
+                for name, op in sorted(candidates, key=lambda c: c[0])
             )
             diagnostics.error(
-                "AG302", span, f"operationId {operation_id!r} is ambiguous: it matches {where}",
+                "AG302",
+                span,
+                f"operationId {operation_id!r} is ambiguous: it matches {where}",
                 f"qualify it as '$sourceDescriptions.<name>.{bare}'",
             )
         return None
 
     def _unknown(self, operation_id: str, bare: str, span: Span, diagnostics: Diagnostics) -> None:
         known = sorted(
-            {op.operation_id for doc in self.openapi.values() for op in doc.operations if op.operation_id}
+            {
+                op.operation_id
+                for doc in self.openapi.values()
+                for op in doc.operations
+                if op.operation_id
+            }
         )
         close = difflib.get_close_matches(bare, known, n=3)
-        hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else (
-            "check the operationId against the OpenAPI documents of this workflow's sources"
+        hint = (
+            f"did you mean {' or '.join(repr(c) for c in close)}?"
+            if close
+            else ("check the operationId against the OpenAPI documents of this workflow's sources")
         )
         diagnostics.error("AG300", span, f"unknown operationId {operation_id!r}", hint)
 
-    def resolve_path(self, operation_path: str, span: Span, diagnostics: Diagnostics) -> Operation | None:
-        """Find the operation an `operationPath` such as `{$sourceDescriptions.x.url}#/paths/~1a/get` names."""
+    def resolve_path(
+        self, operation_path: str, span: Span, diagnostics: Diagnostics
+    ) -> Operation | None:
+        """The operation an `operationPath` names.
+
+        The form is `{$sourceDescriptions.<name>.url}#/paths/<escaped path>/<method>`.
+        """
         head, sep, pointer = operation_path.partition("#")
         prefix, suffix = "{" + _SOURCE_PREFIX, ".url}"
         if not (sep and head.startswith(prefix) and head.endswith(suffix)):
             diagnostics.error(
-                "AG303", span, f"operationPath {operation_path!r} is not of the form "
+                "AG303",
+                span,
+                f"operationPath {operation_path!r} is not of the form "
                 "'{$sourceDescriptions.<name>.url}#/paths/<path>/<method>'",
                 "write the source description's url expression, '#', then a JSON pointer",
             )
@@ -80,14 +103,18 @@ class Sources:
         source = self.openapi.get(source_name)
         if source is None:
             diagnostics.error(
-                "AG301", span, f"operationPath names unknown source {source_name!r}",
+                "AG301",
+                span,
+                f"operationPath names unknown source {source_name!r}",
                 _known("sources", self.openapi),
             )
             return None
         operation = source.by_pointer(pointer)
         if operation is None:
             diagnostics.error(
-                "AG304", span, f"operationPath pointer {pointer!r} does not point to an operation",
+                "AG304",
+                span,
+                f"operationPath pointer {pointer!r} does not point to an operation",
                 "point at a method under a path item, e.g. '#/paths/~1pets/get'",
             )
         return operation

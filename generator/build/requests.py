@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from generator import ir
@@ -36,20 +37,63 @@ def read_params(
             key = (param.name, param.location)
             if key in seen:
                 builder.diagnostics.error(
-                    "AG312", param.span, f"duplicate parameter {param.name!r} in {param.location}",
+                    "AG312",
+                    param.span,
+                    f"duplicate parameter {param.name!r} in {param.location}",
                     "a parameter list must name each (name, in) pair once",
                 )
             seen.add(key)
             merged[key] = param
+    _reject_unsupported_styles(builder, merged.values(), operation)
     for name in _PATH_TEMPLATE.findall(operation.path):
         if (name, "path") not in merged:
             builder.diagnostics.error(
-                "AG311", builder.span(step.ptr),
+                "AG311",
+                builder.span(step.ptr),
                 f"step {step.step_id!r} gives no value for path parameter {name!r} "
                 f"of {operation.method} {operation.path}",
                 f"add a parameter with name: {name}, in: path",
             )
     return tuple(merged.values())
+
+
+#: OpenAPI's default serialization per location: (style, explode).
+_DEFAULT_STYLES = {"path": ("simple", False), "query": ("form", True), "header": ("simple", False)}
+
+
+def _reject_unsupported_styles(
+    builder: WorkflowBuilder, params: Iterable[ir.Param], operation: Operation
+) -> None:
+    declared = {(p.name, p.location): p for p in operation.parameters}
+    for param in params:
+        if param.location not in _DEFAULT_STYLES:
+            builder.diagnostics.error(
+                "AG500",
+                param.span,
+                f"{param.location} parameters are not supported yet",
+                "arazzo-gen does not generate this workflow rather than emit code that ignores it",
+            )
+            continue
+        found = declared.get((param.name, param.location))
+        style, explode = _DEFAULT_STYLES[param.location]
+        if found is not None and (found.style or style, found.explode) not in (
+            (style, explode),
+            (style, None),
+        ):
+            builder.diagnostics.error(
+                "AG500",
+                param.span,
+                f"parameter {param.name!r} uses style {found.style or style!r} with explode "
+                f"{found.explode}, which is not supported yet",
+                "only the default serialization of each location compiles today",
+            )
+        if isinstance(param.value, (ir.ObjectValue, ir.ArrayValue)):
+            builder.diagnostics.error(
+                "AG500",
+                param.span,
+                "object and array parameter values are not supported yet",
+                "pass a string, number or boolean",
+            )
 
 
 def _parameter(builder: WorkflowBuilder, entry: spec.Parameter | spec.Reusable) -> ir.Param | None:
@@ -62,7 +106,9 @@ def _parameter(builder: WorkflowBuilder, entry: spec.Parameter | spec.Reusable) 
     span = builder.span(entry.ptr)
     if found.location is None:
         builder.diagnostics.error(
-            "AG310", span, f"parameter {found.name!r} has no 'in'",
+            "AG310",
+            span,
+            f"parameter {found.name!r} has no 'in'",
             "parameters of an operation step must say where they go: path, query, header or cookie",
         )
         return None
@@ -76,7 +122,9 @@ def _component(builder: WorkflowBuilder, entry: spec.Reusable) -> spec.Parameter
     found = builder.document.components.parameters.get(name)
     if found is None:
         builder.diagnostics.error(
-            "AG306", builder.span(entry.ptr), f"reference {entry.reference!r} names no parameter",
+            "AG306",
+            builder.span(entry.ptr),
+            f"reference {entry.reference!r} names no parameter",
             "reference an entry of components.parameters as '$components.parameters.<name>'",
         )
     return found
@@ -92,7 +140,9 @@ def read_body(builder: WorkflowBuilder, step: spec.Step, operation: Operation) -
     content_type = body.content_type or (media[0] if media else None)
     if content_type is None:
         builder.diagnostics.error(
-            "AG313", builder.span(body.ptr), "the request body has no contentType and the "
+            "AG313",
+            builder.span(body.ptr),
+            "the request body has no contentType and the "
             f"operation {operation.method} {operation.path} declares none",
             "add 'contentType' to the requestBody",
         )

@@ -66,11 +66,15 @@ def read_value(doc: Document, pointer: str, raw: Any, diagnostics: Diagnostics) 
     return ir.Const(raw)
 
 
-def read_expression(span: Span, raw: Any, diagnostics: Diagnostics, what: str) -> RuntimeExpr | None:
+def read_expression(
+    span: Span, raw: Any, diagnostics: Diagnostics, what: str
+) -> RuntimeExpr | None:
     """A value that must be a single runtime expression (outputs, contexts)."""
     if not isinstance(raw, str):
         diagnostics.error(
-            "AG401", span, f"{what} must be a runtime expression string, not {raw!r}"[:200],
+            "AG401",
+            span,
+            f"{what} must be a runtime expression string, not {raw!r}"[:200],
             "write a runtime expression such as '$response.body#/id'",
         )
         return None
@@ -89,6 +93,6 @@ def read_condition(span: Span, text: str, diagnostics: Diagnostics) -> Cond | No
             "AG402",
             shifted(span, exc.offset),
             f"invalid condition {text!r}: {exc.message}",
-            "simple conditions combine runtime expressions and literals with == != < <= > >= ! && ||",
+            "simple conditions combine expressions and literals with == != < <= > >= ! && ||",
         )
         return None

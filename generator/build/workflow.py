@@ -43,7 +43,9 @@ class Naming:
 class WorkflowBuilder:
     """Builds the IR of the workflows of one Arazzo document."""
 
-    def __init__(self, document: spec.ArazzoDocument, sources: Sources, diagnostics: Diagnostics) -> None:
+    def __init__(
+        self, document: spec.ArazzoDocument, sources: Sources, diagnostics: Diagnostics
+    ) -> None:
         self.document = document
         self.doc = document.doc
         self.sources = sources
@@ -54,13 +56,22 @@ class WorkflowBuilder:
 
     def unsupported(self, pointer: str, what: str) -> None:
         self.diagnostics.error(
-            "AG500", self.span(pointer), f"{what} is not supported yet",
+            "AG500",
+            self.span(pointer),
+            f"{what} is not supported yet",
             "arazzo-gen does not generate this workflow rather than emit code that ignores it",
         )
 
     def build(self, workflow: spec.Workflow, naming: Naming) -> ir.Workflow | None:
         errors_before = self.diagnostics.error_count
         self._reject_unsupported(workflow)
+        if not workflow.steps:
+            self.diagnostics.error(
+                "AG110",
+                self.span(workflow.ptr),
+                f"workflow {workflow.workflow_id!r} has no steps",
+                "a workflow needs at least one step",
+            )
         inputs = self._inputs(workflow)
         scope = TypeScope({i.name: i for i in inputs})
         self.servers: set[tuple[str, ...]] = set()
@@ -156,7 +167,9 @@ class WorkflowBuilder:
             )
         if step.workflow_id is None:
             self.diagnostics.error(
-                "AG305", span, f"step {step.step_id!r} names no operationId, operationPath or workflowId",
+                "AG305",
+                span,
+                f"step {step.step_id!r} names no operationId, operationPath or workflowId",
                 "give the step exactly one of them",
             )
         return None
@@ -215,8 +228,10 @@ class WorkflowBuilder:
         found = self.document.components.success_actions.get(name or "")
         if found is None:
             self.diagnostics.error(
-                "AG306", self.span(entry.ptr), f"reference {entry.reference!r} names no success action",
-                "reference an entry of components.successActions as '$components.successActions.<name>'",
+                "AG306",
+                self.span(entry.ptr),
+                f"reference {entry.reference!r} names no success action",
+                "write '$components.successActions.<name>' to use a component success action",
             )
         return found
 
@@ -240,7 +255,8 @@ class WorkflowBuilder:
             typed = expression_type(expr, scope, body_schema, resolver)
             kind = typed.type if typed.required or typed.type.is_any else optional(typed.type)
             outputs.append(
-                ir.Output(name, names.claim(pysrc.snake_case(name)), expr, kind, typed.required, span)
+                ir.Output(
+                    name, names.claim(pysrc.snake_case(name)), expr, kind, typed.required, span
+                )
             )
         return tuple(outputs)
-
