@@ -244,11 +244,16 @@ class Loader:
                 "check the url; relative urls resolve from the referencing document",
             )
         else:
+            hint = (
+                "check the path"
+                if found.message in ("file not found", "is a directory, not a file")
+                else "fix the file so it is valid UTF-8 YAML or JSON"
+            )
             self.diagnostics.error(
                 "AG001",
                 Span(display, found.line, found.col),
                 f"cannot load document: {found.message}",
-                "fix the file so it is valid UTF-8 YAML or JSON",
+                hint,
             )
         return None
 

@@ -101,7 +101,7 @@ class Project:
         return unique
 
     def _package(self, document: ArazzoDocument, path: Path) -> str:
-        stem = path.name.split(".")[0] if path.name.count(".") > 1 else path.stem
+        stem = path.stem
         for suffix in _DOCUMENT_SUFFIXES:
             stem = stem.removesuffix(suffix)
         wanted = pysrc.snake_case(stem)

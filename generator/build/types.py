@@ -12,7 +12,9 @@ from typing import Any
 
 from generator import ir
 from generator.expressions import (
+    Compare,
     InputRef,
+    Lit,
     Method,
     ResponseRef,
     RuntimeExpr,
@@ -44,9 +46,15 @@ class TypeScope:
 def success_status(operation: Operation, criteria: tuple[ir.Criterion, ...]) -> str | None:
     """The response a successful step gets: the status its criteria test, else the first 2xx."""
     for criterion in criteria:
-        text = criterion.source.replace(" ", "")
-        if text.startswith("$statusCode==") and text[13:] in operation.responses:
-            return text[13:]
+        condition = criterion.condition
+        if (
+            isinstance(condition, Compare)
+            and condition.op == "=="
+            and isinstance(condition.left, StatusCode)
+            and isinstance(condition.right, Lit)
+            and str(condition.right.value) in operation.responses
+        ):
+            return str(condition.right.value)
     for status in sorted(operation.responses):
         if status.startswith("2") or status.upper() == "2XX":
             return status

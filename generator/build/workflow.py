@@ -28,6 +28,22 @@ from generator.typemap import optional, schema_type
 
 #: Names every generated workflow function takes besides the workflow inputs.
 RUNTIME_PARAMETERS = ("client", "base_url", "headers", "timeout", "max_steps")
+#: Names the workflow function's body and the module use; inputs never shadow them.
+_FUNCTION_NAMES = (
+    "state",
+    "step",
+    "steps_run",
+    "build_request",
+    "handle_response",
+    "request",
+    "response",
+    "http",
+    "httpx",
+    "json",
+    "dataclasses",
+    "contextlib",
+    "quote",
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,7 @@ class WorkflowBuilder:
         inputs = self._inputs(workflow)
         scope = TypeScope({i.name: i for i in inputs})
         self.servers: set[tuple[str, ...]] = set()
+        self.step_names = pysrc.Namespace()
         steps = tuple(step for s in workflow.steps if (step := self._step(workflow, s, scope)))
         outputs = self._outputs(workflow.outputs, scope, None, None)
         if len(self.servers) > 1:
@@ -123,7 +140,7 @@ class WorkflowBuilder:
             return ()
         listed = schema.get("required")
         required: list[Any] = listed if isinstance(listed, list) else []
-        names = pysrc.Namespace(reserved=RUNTIME_PARAMETERS)
+        names = pysrc.Namespace(reserved=RUNTIME_PARAMETERS + _FUNCTION_NAMES)
         inputs = []
         for name, prop in properties.items():
             prop = self._local(prop)
@@ -187,7 +204,7 @@ class WorkflowBuilder:
         scope.step_outputs[step.step_id] = {o.name: o.type for o in outputs}
         return ir.Step(
             step_id=step.step_id,
-            py_name=pysrc.snake_case(step.step_id),
+            py_name=self.step_names.claim(pysrc.snake_case(step.step_id)),
             description=step.description,
             operation_id=operation.operation_id,
             method=operation.method,

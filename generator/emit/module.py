@@ -19,8 +19,6 @@ from generator.typemap import optional
 
 DEFAULT_MAX_STEPS = 100
 
-_STATE_RESERVED = ("_pointer",)
-
 
 def module_context(workflow: ir.Workflow) -> dict[str, Any]:
     names = _names(workflow)
@@ -75,7 +73,7 @@ def wrap(text: str, width: int = 72) -> str:
 
 
 def _names(workflow: ir.Workflow) -> pyexpr.Names:
-    fields = pysrc.Namespace(reserved=_STATE_RESERVED)
+    fields = pysrc.Namespace()
     inputs = {i.name: fields.claim(i.py_name) for i in workflow.inputs}
     steps = {s.step_id: fields.claim(s.py_name) for s in workflow.steps if s.outputs}
     outputs = {(s.step_id, o.name): o.py_name for s in workflow.steps for o in s.outputs}
