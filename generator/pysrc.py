@@ -54,6 +54,9 @@ MAX_DEPTH = 100
 # smaller ints stay in readable decimal.  Hex literals have no length limit.
 _MAX_DECIMAL_BITS = 2000
 
+# Strings longer than this are written as adjacent literals of this many characters.
+STRING_CHUNK = 48
+
 # Comments longer than this are cut and end with "...".
 COMMENT_MAX_CHARS = 200
 
@@ -94,10 +97,31 @@ def literal(value: JsonValue) -> str:
     hold any code point, including lone surrogates, which are written as
     escapes.  Dict keys must be ``str``, and dicts keep their order.
 
+    Strings longer than ``STRING_CHUNK`` characters are written as a
+    parenthesised run of adjacent literals, which Python joins into one
+    constant; black can then wrap them, so long spec text never makes a long line.
+
     Raises SourceError for NaN or infinite floats, non-``str`` dict keys,
     other types, and nesting deeper than ``MAX_DEPTH``.
     """
-    return _render(_node(value, 0))
+    node = _node(value, 0)  # validates the whole value first
+    return _compose(value, node)
+
+
+def _compose(value: object, node: ast.expr) -> str:
+    """Render a validated value, splitting long strings into adjacent literals."""
+    if type(value) is str and len(value) > STRING_CHUNK:
+        chunks = [value[i : i + STRING_CHUNK] for i in range(0, len(value), STRING_CHUNK)]
+        return "(" + " ".join(_render(ast.Constant(value=c)) for c in chunks) + ")"
+    if type(value) is list and isinstance(node, ast.List):
+        return "[" + ", ".join(_compose(v, n) for v, n in zip(value, node.elts, strict=True)) + "]"
+    if type(value) is dict and isinstance(node, ast.Dict):
+        members = (
+            f"{_compose(k, ast.Constant(value=k))}: {_compose(v, n)}"
+            for (k, v), n in zip(value.items(), node.values, strict=True)
+        )
+        return "{" + ", ".join(members) + "}"
+    return _render(node)
 
 
 def string_literal(text: str) -> str:

@@ -55,7 +55,7 @@ def wrap(text: str, width: int = 72) -> str:
     """Wrap each line of a docstring's text, keeping its indentation (Args entries,
     list items) and its line structure (CommonMark lists stay lists)."""
     wrapped = []
-    for line in text.splitlines():
+    for line in text.split("\n"):
         indent = line[: len(line) - len(line.lstrip())]
         more = indent + ("    " if indent else "")
         wrapped.append(
