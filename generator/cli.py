@@ -1,11 +1,12 @@
 """Command line: parse options, run the pipeline, print diagnostics, set the exit code.
 
 Exit codes: 0 success; 1 errors in the documents, or drift with `--check`;
-2 usage errors (click's own).
+2 usage errors (click's own); 3 an internal error (a bug in arazzo-gen).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -45,13 +46,25 @@ def main(
     from generator.pipeline import compile_specs
     from generator.write import compare, write_tree
 
-    result = compile_specs(list(specs))
-    _report(result.diagnostics, quiet)
-    failed = result.diagnostics.error_count > 0 or (
-        fail_on_warning and result.diagnostics.warning_count > 0
-    )
-    if failed:
+    try:
+        result = compile_specs(list(specs))
+    except Exception as exc:  # a bug in arazzo-gen, never in the user's documents
+        if os.environ.get("ARAZZO_GEN_DEBUG"):
+            raise
+        click.echo(
+            f"arazzo-gen: internal error: {type(exc).__name__}: {exc}\n"
+            "  nothing was written; please report this with the documents that caused it "
+            "(set ARAZZO_GEN_DEBUG=1 for a traceback)",
+            err=True,
+        )
+        sys.exit(3)
+    warnings_fail = fail_on_warning and result.diagnostics.warning_count > 0
+    _report(result.diagnostics, quiet and not warnings_fail)
+    if result.diagnostics.error_count:
         click.echo("nothing written: fix the errors above", err=True)
+        sys.exit(1)
+    if warnings_fail:
+        click.echo("nothing written: --fail-on-warning and there are warnings", err=True)
         sys.exit(1)
     if check:
         drift = compare(out, result.files)

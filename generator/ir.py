@@ -134,8 +134,10 @@ def dump(node: Any, indent: str = "") -> str:
         for f in fields(node):
             if f.name == "span":
                 continue
-            lines.append(f"{indent}  {f.name}: {dump(getattr(node, f.name), indent + '  ')}")
+            text = dump(getattr(node, f.name), indent + "  ")
+            lines.append(f"{indent}  {f.name}:" + ("" if text.startswith("\n") else " ") + text)
         return "\n".join(lines)
     if isinstance(node, tuple) and node:
-        return "".join(f"\n{indent}  - {dump(item, indent + '    ')}" for item in node)
+        items = (dump(item, indent + "    ") for item in node)
+        return "".join(f"\n{indent}  -" + ("" if t.startswith("\n") else " ") + t for t in items)
     return repr(node)

@@ -127,7 +127,8 @@ def _literal_type(schema: dict[str, Any]) -> PyType | None:
         return None
     if not all(v is None or isinstance(v, (str, int, bool)) for v in values):
         return None  # floats, objects and arrays cannot appear in a Literal
-    present = tuple(dict.fromkeys(v for v in values if v is not None))
+    # keyed by type too: True == 1 in Python, but they are different JSON values
+    present = tuple({(type(v), v): v for v in values if v is not None}.values())
     literal = PyType("literal", values=present) if present else NONE
     return optional(literal) if None in values and present else literal
 
@@ -161,6 +162,8 @@ def schema_at(schema: Any, tokens: tuple[str, ...], resolve: RefResolver) -> tup
         schema = _deref(schema, resolve)
         if not isinstance(schema, dict):
             return None, False
+        if _allows_null(schema):
+            required = False
         properties = schema.get("properties")
         if isinstance(properties, dict) and token in properties:
             required = required and token in (schema.get("required") or [])
@@ -172,6 +175,15 @@ def schema_at(schema: Any, tokens: tuple[str, ...], resolve: RefResolver) -> tup
         else:
             return None, False
     return _deref(schema, resolve), required
+
+
+def _allows_null(schema: dict[str, Any]) -> bool:
+    kind = schema.get("type")
+    return (
+        schema.get("nullable") is True
+        or kind == "null"
+        or (isinstance(kind, list) and "null" in kind)
+    )
 
 
 def _deref(schema: Any, resolve: RefResolver) -> Any:

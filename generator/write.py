@@ -63,6 +63,16 @@ def write_tree(out: Path, files: dict[str, str]) -> list[str]:
     return written
 
 
+def _file_mode(target: Path) -> int:
+    """The mode a new file would get from the umask, or the mode the old file had."""
+    try:
+        return target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def _atomic_write(target: Path, text: str) -> None:
     handle, temporary = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
@@ -70,6 +80,7 @@ def _atomic_write(target: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
+        os.chmod(temporary, _file_mode(target))
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -67,7 +67,11 @@ class Project:
         document = read_arazzo(doc, self.diagnostics)
         if document is None:
             return []
-        sources = Sources(self._sources(document), Resolver(self.loader))
+        openapi = self._sources(document)
+        unusable = frozenset(
+            s.name for s in document.sources if s.name not in openapi and s.type != "arazzo"
+        )
+        sources = Sources(openapi, Resolver(self.loader), unusable)
         builder = WorkflowBuilder(document, sources, self.diagnostics)
         package = self._package(document, path)
         modules = pysrc.Namespace(reserved=MODULE_NAMES)

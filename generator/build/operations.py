@@ -18,6 +18,7 @@ class Sources:
 
     openapi: dict[str, OpenApiDocument]
     resolver: Resolver
+    unusable: frozenset[str] = frozenset()  # sources already reported as unloadable
 
     def servers_of(self, operation: Operation) -> tuple[str, ...]:
         """The server URLs of the document that declares `operation`."""
@@ -33,6 +34,8 @@ class Sources:
         if operation_id.startswith(_SOURCE_PREFIX):
             source_name, _, bare = operation_id[len(_SOURCE_PREFIX) :].partition(".")
             source = self.openapi.get(source_name)
+            if source is None and source_name in self.unusable:
+                return None
             if source is None:
                 diagnostics.error(
                     "AG301",
@@ -50,7 +53,8 @@ class Sources:
         if len(candidates) == 1:
             return candidates[0][1]
         if not candidates:
-            self._unknown(operation_id, bare, span, diagnostics)
+            if not self._maybe_in_unusable(operation_id):  # else already reported
+                self._unknown(operation_id, bare, span, diagnostics)
         else:
             where = ", ".join(
                 f"{name} ({op.method} {op.path})"
@@ -63,6 +67,13 @@ class Sources:
                 f"qualify it as '$sourceDescriptions.<name>.{bare}'",
             )
         return None
+
+    def _maybe_in_unusable(self, operation_id: str) -> bool:
+        """Whether the operation may live in a source that could not be loaded."""
+        if operation_id.startswith(_SOURCE_PREFIX):
+            name = operation_id[len(_SOURCE_PREFIX) :].partition(".")[0]
+            return name in self.unusable
+        return bool(self.unusable)
 
     def _unknown(self, operation_id: str, bare: str, span: Span, diagnostics: Diagnostics) -> None:
         known = sorted(

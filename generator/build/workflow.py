@@ -96,8 +96,8 @@ class WorkflowBuilder:
         outputs = self._outputs(workflow.outputs, scope, None, None)
         if len(self.servers) > 1:
             self.unsupported(workflow.ptr, "a workflow calling operations of several APIs")
-        if self.diagnostics.error_count > errors_before:
-            return None
+        if self.diagnostics.error_count > errors_before or len(steps) < len(workflow.steps):
+            return None  # a step that did not resolve was reported here or at its source
         servers = next(iter(self.servers), ())
         return ir.Workflow(
             workflow_id=workflow.workflow_id,
