@@ -482,35 +482,8 @@ async def start_chat_and_set_attributes_async(
     timeout: float = DEFAULT_TIMEOUT,
     max_steps: int = DEFAULT_MAX_STEPS,
 ) -> StartChatAndSetAttributesOutputs:
-    """Start a chat contact and attach routing attributes. (async)
-
-    Starts a chat contact, confirms it through describeContact, and writes
-    user-defined attributes onto the contact.
-
-    Args:
-        instance_id: input 'instanceId'. The identifier of the Amazon
-            Connect instance.
-        contact_flow_id: input 'contactFlowId'. The identifier of the
-            contact flow to run for the chat.
-        display_name: input 'displayName'. The display name of the
-            participant (customer).
-        attributes: input 'attributes'. User-defined attributes to attach to
-            the contact.
-        client: an httpx client to send the requests with; by default a new
-            one.
-        base_url: the API's base URL (default: DEFAULT_BASE_URL).
-        headers: extra headers for every request, e.g. Authorization.
-        timeout: seconds to wait for each request.
-        max_steps: how many steps may run before StepBudgetExceededError.
-
-    Returns:
-        The workflow outputs as StartChatAndSetAttributesOutputs.
-
-    Raises:
-        StepFailedError: a step's success criteria were not met.
-        StepBudgetExceededError: more than max_steps steps ran.
-        StepNotRunError: an output needs a step that did not run.
-        httpx.HTTPError: the request could not be sent or timed out."""
+    """Async twin of start_chat_and_set_attributes: the same arguments (client
+    is an httpx.AsyncClient), outputs and errors."""
     state = _State(
         instance_id=instance_id,
         contact_flow_id=contact_flow_id,

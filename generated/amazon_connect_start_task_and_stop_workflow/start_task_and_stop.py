@@ -466,33 +466,8 @@ async def start_task_and_stop_async(
     timeout: float = DEFAULT_TIMEOUT,
     max_steps: int = DEFAULT_MAX_STEPS,
 ) -> StartTaskAndStopOutputs:
-    """Start a task contact, confirm it, and stop it. (async)
-
-    Starts a task contact, reads it back through describeContact, then ends
-    the contact with stopContact.
-
-    Args:
-        instance_id: input 'instanceId'. The identifier of the Amazon
-            Connect instance.
-        contact_flow_id: input 'contactFlowId'. The identifier of the
-            contact flow to run for the task.
-        name: input 'name'. The name of the task.
-        description: input 'description'. A description of the task.
-        client: an httpx client to send the requests with; by default a new
-            one.
-        base_url: the API's base URL (default: DEFAULT_BASE_URL).
-        headers: extra headers for every request, e.g. Authorization.
-        timeout: seconds to wait for each request.
-        max_steps: how many steps may run before StepBudgetExceededError.
-
-    Returns:
-        The workflow outputs as StartTaskAndStopOutputs.
-
-    Raises:
-        StepFailedError: a step's success criteria were not met.
-        StepBudgetExceededError: more than max_steps steps ran.
-        StepNotRunError: an output needs a step that did not run.
-        httpx.HTTPError: the request could not be sent or timed out."""
+    """Async twin of start_task_and_stop: the same arguments (client is an
+    httpx.AsyncClient), outputs and errors."""
     state = _State(
         instance_id=instance_id,
         contact_flow_id=contact_flow_id,

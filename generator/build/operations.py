@@ -33,16 +33,8 @@ class Sources:
         """Find the operation an `operationId` names; report when none or several match."""
         if operation_id.startswith(_SOURCE_PREFIX):
             source_name, _, bare = operation_id[len(_SOURCE_PREFIX) :].partition(".")
-            source = self.openapi.get(source_name)
-            if source is None and source_name in self.unusable:
-                return None
+            source = self._source(source_name, span, diagnostics)
             if source is None:
-                diagnostics.error(
-                    "AG301",
-                    span,
-                    f"operationId {operation_id!r} names unknown source {source_name!r}",
-                    _known("sources", self.openapi),
-                )
                 return None
             candidates = [(source_name, op) for op in source.by_id(bare)]
         else:
@@ -67,6 +59,18 @@ class Sources:
                 f"qualify it as '$sourceDescriptions.<name>.{bare}'",
             )
         return None
+
+    def _source(self, name: str, span: Span, diagnostics: Diagnostics) -> OpenApiDocument | None:
+        """The OpenAPI source called `name`; reports an unknown name once."""
+        source = self.openapi.get(name)
+        if source is None and name not in self.unusable:  # unusable ones were reported
+            diagnostics.error(
+                "AG301",
+                span,
+                f"there is no OpenAPI source description named {name!r}",
+                _known("sources", self.openapi),
+            )
+        return source
 
     def _maybe_in_unusable(self, operation_id: str) -> bool:
         """Whether the operation may live in a source that could not be loaded."""
@@ -111,14 +115,8 @@ class Sources:
             )
             return None
         source_name = head[len(prefix) : -len(suffix)]
-        source = self.openapi.get(source_name)
+        source = self._source(source_name, span, diagnostics)
         if source is None:
-            diagnostics.error(
-                "AG301",
-                span,
-                f"operationPath names unknown source {source_name!r}",
-                _known("sources", self.openapi),
-            )
             return None
         operation = source.by_pointer(pointer)
         if operation is None:

@@ -97,7 +97,11 @@ def _reject_unsupported_styles(
 
 
 def _parameter(builder: WorkflowBuilder, entry: spec.Parameter | spec.Reusable) -> ir.Param | None:
-    found = _component(builder, entry) if isinstance(entry, spec.Reusable) else entry
+    found = (
+        builder.component(entry, "parameters", builder.document.components.parameters)
+        if isinstance(entry, spec.Reusable)
+        else entry
+    )
     if found is None:
         return None
     raw, pointer = found.value, f"{found.ptr}/value"
@@ -114,20 +118,6 @@ def _parameter(builder: WorkflowBuilder, entry: spec.Parameter | spec.Reusable) 
         return None
     value = read_value(builder.doc, pointer, raw, builder.diagnostics)
     return ir.Param(found.name, found.location, value, span) if value is not None else None
-
-
-def _component(builder: WorkflowBuilder, entry: spec.Reusable) -> spec.Parameter | None:
-    prefix = "$components.parameters."
-    name = entry.reference[len(prefix) :] if entry.reference.startswith(prefix) else ""
-    found = builder.document.components.parameters.get(name)
-    if found is None:
-        builder.diagnostics.error(
-            "AG306",
-            builder.span(entry.ptr),
-            f"reference {entry.reference!r} names no parameter",
-            "reference an entry of components.parameters as '$components.parameters.<name>'",
-        )
-    return found
 
 
 def read_body(builder: WorkflowBuilder, step: spec.Step, operation: Operation) -> ir.Body | None:

@@ -7,8 +7,9 @@ wrong thing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from generator import ir, pysrc
 from generator.build.criteria import compile_criterion
@@ -25,6 +26,8 @@ from generator.diagnostics import Diagnostics, Span
 from generator.spec import arazzo as spec
 from generator.spec.openapi import Operation
 from generator.typemap import optional, schema_type
+
+_T = TypeVar("_T")
 
 #: Names every generated workflow function takes besides the workflow inputs.
 RUNTIME_PARAMETERS = ("client", "base_url", "headers", "timeout", "max_steps")
@@ -240,15 +243,21 @@ class WorkflowBuilder:
     def _component_action(self, entry: spec.Action | spec.Reusable) -> spec.Action | None:
         if isinstance(entry, spec.Action):
             return entry
-        prefix = "$components.successActions."
+        table = self.document.components.success_actions
+        return self.component(entry, "successActions", table)
+
+    def component(self, entry: spec.Reusable, kind: str, table: Mapping[str, _T]) -> _T | None:
+        """The entry of `components.<kind>` a Reusable Object references."""
+        prefix = f"$components.{kind}."
         name = entry.reference[len(prefix) :] if entry.reference.startswith(prefix) else None
-        found = self.document.components.success_actions.get(name or "")
+        found = table.get(name) if name is not None else None
         if found is None:
+            known = ", ".join(table) or "none"
             self.diagnostics.error(
                 "AG306",
                 self.span(entry.ptr),
-                f"reference {entry.reference!r} names no success action",
-                "write '$components.successActions.<name>' to use a component success action",
+                f"reference {entry.reference!r} names no entry of components.{kind}",
+                f"write '$components.{kind}.<name>'; entries: {known}",
             )
         return found
 

@@ -212,9 +212,12 @@ def _variant(workflow: ir.Workflow, is_async: bool) -> dict[str, str]:
 
 
 def _function_doc(workflow: ir.Workflow, is_async: bool) -> str:
-    lines = [workflow.summary or f"Run the Arazzo workflow {workflow.workflow_id}."]
     if is_async:
-        lines[0] += " (async)"
+        return (
+            f"Async twin of {workflow.function}: the same arguments (client is an "
+            "httpx.AsyncClient), outputs and errors."
+        )
+    lines = [workflow.summary or f"Run the Arazzo workflow {workflow.workflow_id}."]
     if workflow.description:
         lines += ["", workflow.description]
     lines += ["", "Args:"]
