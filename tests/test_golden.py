@@ -83,3 +83,15 @@ def test_generated_header_names_the_source_by_relative_path() -> None:
     text = committed_files()["amazon_connect_start_task_and_stop_workflow/start_task_and_stop.py"]
     assert "specs/amazon-connect/arazzo/amazon-connect-start-task-and-stop-workflow.yml" in text
     assert str(REPO) not in text
+
+
+def test_no_eval_exec_or_compile_anywhere() -> None:
+    """Neither the generator nor its output runs code from text."""
+    import ast
+
+    forbidden = {"eval", "exec", "compile", "__import__"}
+    files = [*sorted((REPO / "generator").rglob("*.py")), *sorted(GENERATED.rglob("*.py"))]
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                assert node.func.id not in forbidden, f"{path}:{node.lineno} calls {node.func.id}"
