@@ -1,83 +1,270 @@
-"""Command line: parse options, run the pipeline, print diagnostics, set the exit code.
+"""Command line: parse options, run the pipeline, report, set the exit code.
 
-Exit codes: 0 success; 1 errors in the documents, or drift with `--check`;
-2 usage errors (click's own); 3 an internal error (a bug in arazzo-gen).
+    arazzo-gen [generate] SPECS... -o OUT [--check] [--fail-on-warning] [-q] [-v]
+    arazzo-gen validate SPECS... [--format text|json|github]
+    arazzo-gen graph SPEC [--workflow ID] [--format mermaid|dot]
+
+`generate` is the default command. Options may also come from `[tool.arazzo-gen]`
+in pyproject.toml (see `config.py`); flags win. Exit codes: 0 success; 1 errors
+in the documents, or drift with `--check`; 2 usage errors; 3 an internal error
+(a bug in arazzo-gen).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from generator.diagnostics import Diagnostics, Level
+from generator.config import ConfigError, FileConfig, load_config
+
+if TYPE_CHECKING:
+    from generator.pipeline import Result
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def _report(diagnostics: Diagnostics, quiet: bool) -> None:
-    for diagnostic in diagnostics.sorted():
-        if quiet and diagnostic.level is Level.WARNING:
-            continue
-        click.echo(diagnostic.render(), err=True)
-    errors, warnings = diagnostics.error_count, diagnostics.warning_count
-    if errors or (warnings and not quiet):
-        click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+class _DefaultGroup(click.Group):
+    """A group whose first argument, when it names no command, starts `generate`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (
+            args[0] not in self.commands and args[0] not in ("-h", "--help", "--version")
+        ):
+            args = ["generate", *args]
+        return super().parse_args(ctx, args)
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@dataclass(frozen=True)
+class Reporting:
+    """How diagnostics are shown."""
+
+    fmt: str
+    quiet: bool
+    fail_on_warning: bool
+
+
+def _config() -> FileConfig:
+    try:
+        return load_config(Path.cwd())
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _specs(given: tuple[Path, ...], config: FileConfig) -> list[Path]:
+    specs = list(given) or list(config.specs)
+    if not specs:
+        raise click.UsageError(
+            "name at least one SPECS file or folder (or set [tool.arazzo-gen] specs)"
+        )
+    return specs
+
+
+def _internal_error(exc: Exception) -> NoReturn:
+    if os.environ.get("ARAZZO_GEN_DEBUG"):
+        raise exc
+    click.echo(
+        f"arazzo-gen: internal error: {type(exc).__name__}: {exc}\n"
+        "  nothing was written; please report this with the documents that caused it "
+        "(set ARAZZO_GEN_DEBUG=1 for a traceback)",
+        err=True,
+    )
+    sys.exit(EXIT_INTERNAL)
+
+
+def _run(specs: list[Path], render: bool, quiet: bool) -> Result:
+    from generator.pipeline import compile_specs
+
+    try:
+        return compile_specs(specs, render=render, progress=_progress(quiet))
+    except Exception as exc:  # a bug in arazzo-gen, never in the user's documents
+        _internal_error(exc)
+
+
+def _progress(quiet: bool) -> Callable[[int, int, str], None] | None:
+    """Progress on stderr for larger trees, only when a person is watching."""
+    if quiet or not sys.stderr.isatty():
+        return None
+
+    def show(index: int, count: int, name: str) -> None:
+        if count >= 5:
+            click.echo(f"\r\x1b[K[{index + 1}/{count}] {name[-60:]}", err=True, nl=False)
+            if index + 1 == count:
+                click.echo("\r\x1b[K", err=True, nl=False)
+
+    return show
+
+
+def _report(result: Result, reporting: Reporting, to_stderr: bool = True) -> bool:
+    """Print the diagnostics; True when the run must fail because of them."""
+    from generator.diagnostics import Level
+    from generator.report import render, summary
+
+    diagnostics = result.diagnostics
+    fails = diagnostics.error_count > 0 or (
+        reporting.fail_on_warning and diagnostics.warning_count > 0
+    )
+    shown = [
+        d
+        for d in diagnostics.sorted()
+        if not (reporting.quiet and not fails and d.level is Level.WARNING)
+    ]
+    text = render(shown, reporting.fmt, result.texts)
+    if text:
+        click.echo(text, err=to_stderr, nl=False)
+    if reporting.fmt == "text" and (diagnostics.error_count or (shown and not reporting.quiet)):
+        click.echo(summary(diagnostics.error_count, diagnostics.warning_count), err=True)
+    return fails
+
+
+def _format_option(default: str = "text") -> Callable[[Any], Any]:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json", "github"]),
+        default=None,
+        help=f"How to print diagnostics (default: {default}; 'github' annotates pull requests).",
+    )
+
+
+def _common(function: _F) -> _F:
+    """The reporting options `generate` and `validate` share."""
+    for option in (
+        click.option(
+            "--fail-on-warning", is_flag=True, default=None, help="Exit 1 when there are warnings."
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="Print errors only."),
+        _format_option(),
+    ):
+        function = option(function)
+    return function
+
+
+@click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="arazzo-gen")
+def main() -> None:
+    """Compile Arazzo workflows to typed, standalone Python modules.
+
+    Without a command, runs `generate`.
+    """
+
+
+@main.command()
+@click.argument("specs", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "-o",
     "--output",
     "out",
-    required=True,
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder to write the generated package to.",
 )
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the output would change.")
-@click.option("--fail-on-warning", is_flag=True, help="Exit 1 when there are warnings.")
-@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
-@click.version_option(package_name="arazzo-gen")
-def main(
-    specs: tuple[Path, ...], out: Path, check: bool, fail_on_warning: bool, quiet: bool
+@click.option("-v", "--verbose", is_flag=True, help="List every file written.")
+@_common
+def generate(
+    specs: tuple[Path, ...],
+    out: Path | None,
+    check: bool,
+    verbose: bool,
+    fail_on_warning: bool | None,
+    quiet: bool,
+    fmt: str | None,
 ) -> None:
     """Compile the Arazzo documents in SPECS (files or folders) to Python modules in OUT."""
-    from generator.pipeline import compile_specs
-    from generator.write import compare, write_tree
-
-    try:
-        result = compile_specs(list(specs))
-    except Exception as exc:  # a bug in arazzo-gen, never in the user's documents
-        if os.environ.get("ARAZZO_GEN_DEBUG"):
-            raise
-        click.echo(
-            f"arazzo-gen: internal error: {type(exc).__name__}: {exc}\n"
-            "  nothing was written; please report this with the documents that caused it "
-            "(set ARAZZO_GEN_DEBUG=1 for a traceback)",
-            err=True,
+    config = _config()
+    out = out or config.output
+    if out is None:
+        raise click.UsageError("missing option '-o' / '--output' (or set [tool.arazzo-gen] output)")
+    if out.exists() and not out.is_dir():
+        raise click.UsageError(f"output {out} exists and is not a folder")
+    reporting = Reporting(
+        fmt or config.format or "text", quiet, bool(fail_on_warning or config.fail_on_warning)
+    )
+    result = _run(_specs(specs, config), render=True, quiet=quiet)
+    if _report(result, reporting):
+        reason = (
+            "fix the errors above"
+            if result.diagnostics.error_count
+            else "--fail-on-warning and there are warnings"
         )
-        sys.exit(3)
-    warnings_fail = fail_on_warning and result.diagnostics.warning_count > 0
-    _report(result.diagnostics, quiet and not warnings_fail)
-    if result.diagnostics.error_count:
-        click.echo("nothing written: fix the errors above", err=True)
-        sys.exit(1)
-    if warnings_fail:
-        click.echo("nothing written: --fail-on-warning and there are warnings", err=True)
-        sys.exit(1)
+        click.echo(f"nothing written: {reason}", err=True)
+        sys.exit(EXIT_FAILED)
     if check:
-        drift = compare(out, result.files)
-        if drift:
-            sys.stdout.writelines(drift.diff)
-            for relative in drift.added:
-                click.echo(f"would add {out / relative}", err=True)
-            click.echo(f"{out} is out of date: run arazzo-gen without --check", err=True)
-            sys.exit(1)
+        _check(out, result)
+    else:
+        _write(out, result, quiet, verbose)
+
+
+def _check(out: Path, result: Result) -> None:
+    from generator.write import compare
+
+    drift = compare(out, result.files)
+    if not drift:
         return
+    sys.stdout.writelines(drift.diff)
+    for relative in drift.added:
+        click.echo(f"would add {out / relative}", err=True)
+    for relative in getattr(drift, "removed", []):
+        click.echo(f"would remove {out / relative}", err=True)
+    click.echo(f"{out} is out of date: run arazzo-gen without --check", err=True)
+    sys.exit(EXIT_FAILED)
+
+
+def _write(out: Path, result: Result, quiet: bool, verbose: bool) -> None:
+    from generator.write import write_tree
+
     written = write_tree(out, result.files)
+    if verbose:
+        for relative in written:
+            click.echo(f"wrote {out / relative}", err=True)
     if not quiet:
         click.echo(
             f"{len(result.workflows)} workflow(s), {len(written)} file(s) written to {out}",
             err=True,
         )
+
+
+@main.command()
+@click.argument("specs", nargs=-1, type=click.Path(path_type=Path))
+@_common
+def validate(
+    specs: tuple[Path, ...], fail_on_warning: bool | None, quiet: bool, fmt: str | None
+) -> None:
+    """Run every check on SPECS and print the diagnostics; write nothing."""
+    config = _config()
+    reporting = Reporting(
+        fmt or config.format or "text", quiet, bool(fail_on_warning or config.fail_on_warning)
+    )
+    result = _run(_specs(specs, config), render=False, quiet=quiet)
+    fails = _report(result, reporting, to_stderr=reporting.fmt == "text")
+    if not fails and not quiet and reporting.fmt == "text":
+        click.echo(f"{len(result.workflows)} workflow(s) valid", err=True)
+    sys.exit(EXIT_FAILED if fails else EXIT_OK)
+
+
+@main.command()
+@click.argument("spec", type=click.Path(path_type=Path))
+@click.option("--workflow", "workflow_id", help="Only this workflowId.")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid")
+def graph(spec: Path, workflow_id: str | None, fmt: str) -> None:
+    """Print the step graph of the workflows in SPEC (Mermaid or Graphviz DOT)."""
+    from generator.graph import render_graphs
+
+    result = _run([spec], render=False, quiet=True)
+    if _report(result, Reporting("text", True, False)):
+        sys.exit(EXIT_FAILED)
+    workflows = [w for w in result.workflows if workflow_id in (None, w.workflow_id)]
+    if not workflows:
+        known = ", ".join(w.workflow_id for w in result.workflows) or "none"
+        raise click.UsageError(f"no workflow {workflow_id!r} in {spec} (workflows: {known})")
+    click.echo(render_graphs(workflows, fmt), nl=False)  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -263,6 +263,8 @@ class Loader:
     root: Path
     diagnostics: Diagnostics
     cache: dict[Path, Document | LoadError] = field(default_factory=dict)
+    #: The text of every file read, by display path, for showing source lines.
+    texts: dict[str, str] = field(default_factory=dict)
 
     def load(self, path: Path, via: Span | None = None) -> Document | None:
         """The document at `path`, or None after reporting why it cannot be read.
@@ -300,9 +302,11 @@ class Loader:
         return None
 
     def _read(self, path: Path) -> Document | LoadError:
+        display = display_path(path, self.root)
         try:
             text = read_text(path)
+            self.texts[display] = text
             data, marks = parse_text(text, path.suffix.lower() == ".json")
         except LoadError as exc:
             return exc
-        return Document(path, display_path(path, self.root), data, marks)
+        return Document(path, display, data, marks)

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import ir
 from generator.build import Project
 from generator.diagnostics import Diagnostics, Span, display_path
-from generator.emit.render import render_package_init, render_root_init, render_workflow
 
 _ARAZZO_KEY = re.compile(r'^(arazzo|"arazzo"\s*)\s*:|[{,]\s*"arazzo"\s*:', re.MULTILINE)
 _EXTENSIONS = (".yaml", ".yml", ".json")
+
+#: Called before each document is compiled: (index, count, display path).
+Progress = Callable[[int, int, str], None]
 
 
 @dataclass
@@ -28,6 +30,8 @@ class Result:
     files: dict[str, str] = field(default_factory=dict)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     workflows: list[ir.Workflow] = field(default_factory=list)
+    #: The text of every document read, by display path (for source lines in reports).
+    texts: dict[str, str] = field(default_factory=dict)
 
 
 def display_root(specs: Iterable[Path]) -> Path:
@@ -65,17 +69,34 @@ def _is_arazzo_file(path: Path) -> bool:
     return _ARAZZO_KEY.search(head) is not None
 
 
-def compile_specs(specs: list[Path]) -> Result:
+def compile_specs(
+    specs: list[Path], *, render: bool = True, progress: Progress | None = None
+) -> Result:
+    """Build (and unless `render` is false, render) every workflow found in `specs`."""
     result = Result()
     root = display_root(specs)
     project = Project(root, result.diagnostics)
-    for path in find_documents(specs, result.diagnostics, root):
+    documents = find_documents(specs, result.diagnostics, root)
+    for index, path in enumerate(documents):
+        if progress is not None:
+            progress(index, len(documents), display_path(path, root))
         result.workflows += project.build_document(path)
-    by_package: dict[str, list[ir.Workflow]] = {}
-    for workflow in result.workflows:
-        by_package.setdefault(workflow.package, []).append(workflow)
-        result.files[f"{workflow.package}/{workflow.module}.py"] = render_workflow(workflow)
-    for package, workflows in by_package.items():
-        result.files[f"{package}/__init__.py"] = render_package_init(package, workflows)
-    result.files["__init__.py"] = render_root_init(list(by_package))
+    result.texts = project.loader.texts
+    if render:
+        result.files = render_tree(result.workflows)
     return result
+
+
+def render_tree(workflows: list[ir.Workflow]) -> dict[str, str]:
+    """Every output file: one module per workflow, a package per document, the root."""
+    from generator.emit.render import render_package_init, render_root_init, render_workflow
+
+    files: dict[str, str] = {}
+    by_package: dict[str, list[ir.Workflow]] = {}
+    for workflow in workflows:
+        by_package.setdefault(workflow.package, []).append(workflow)
+        files[f"{workflow.package}/{workflow.module}.py"] = render_workflow(workflow)
+    for package, members in by_package.items():
+        files[f"{package}/__init__.py"] = render_package_init(package, members)
+    files["__init__.py"] = render_root_init(list(by_package))
+    return files

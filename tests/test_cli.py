@@ -21,6 +21,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -50,16 +51,17 @@ SEED_WARNINGS = [
 ]
 
 
-_COMPILED: dict[tuple[Path, ...], pipeline.Result] = {}
+_COMPILED: dict[tuple[object, ...], pipeline.Result] = {}
 _compile_specs = pipeline.compile_specs
 
 
 @pytest.fixture(autouse=True)
 def _reuse_compilations(monkeypatch: pytest.MonkeyPatch) -> None:
-    def compile_once(specs: list[Path]) -> pipeline.Result:
-        key = tuple(p.resolve() for p in specs)
+    def compile_once(specs: list[Path], **options: Any) -> pipeline.Result:
+        options.pop("progress", None)
+        key = (*(p.resolve() for p in specs), repr(sorted(options.items())))
         if key not in _COMPILED:
-            _COMPILED[key] = _compile_specs(specs)
+            _COMPILED[key] = _compile_specs(specs, **options)
         return _COMPILED[key]
 
     monkeypatch.setattr(pipeline, "compile_specs", compile_once)
@@ -334,8 +336,8 @@ def test_nonexistent_specs_path_is_a_diagnostic(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["specs"], "Missing option '-o' / '--output'"),
-        (["-o", "out"], "Missing argument 'SPECS...'"),
+        (["specs"], "missing option '-o' / '--output' (or set [tool.arazzo-gen] output)"),
+        (["-o", "out"], "name at least one SPECS file or folder (or set [tool.arazzo-gen] specs)"),
         (["specs", "-o", "out", "--no-such-flag"], "No such option '--no-such-flag'"),
     ],
 )
@@ -343,7 +345,7 @@ def test_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> N
     result = invoke(*args)
     assert result.exit_code == 2
     assert message in result.stderr
-    assert result.stderr.startswith("Usage: arazzo-gen [OPTIONS] SPECS...")
+    assert result.stderr.startswith("Usage: arazzo-gen generate [OPTIONS] [SPECS]...")
     assert not (tmp_path / "out").exists()
 
 
