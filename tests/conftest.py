@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -14,6 +16,9 @@ from fake_connect import FakeConnect
 from generator.diagnostics import Level
 from generator.pipeline import compile_specs
 from generator.write import write_tree
+
+# Tests never read or fill the user's cache (see generator/cache.py).
+os.environ["ARAZZO_GEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="arazzo-gen-test-cache-")
 
 # --- Fake Amazon Connect server (see tests/fake_connect.py) -----------------
 

@@ -10,23 +10,39 @@ from __future__ import annotations
 
 import ast
 from functools import cache
+from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import black
 import jinja2
-from black.mode import TargetVersion
-from black.parsing import InvalidInput
 
 from generator import ir, pysrc
+from generator.cache import Memo, digest
 from generator.emit.module import module_context, wrap
 
+if TYPE_CHECKING:
+    import black
+
 #: Black's mode is fixed here so output never depends on the user's configuration.
-BLACK_MODE = black.Mode(
-    target_versions={TargetVersion.PY311},
-    line_length=88,
-    string_normalization=True,
-    magic_trailing_comma=True,
-)
+BLACK_SETTINGS = {"target": "py311", "line_length": 88, "string_normalization": True}
+
+
+@cache
+def black_mode() -> black.Mode:
+    import black
+    from black.mode import TargetVersion
+
+    return black.Mode(
+        target_versions={TargetVersion.PY311},
+        line_length=88,
+        string_normalization=True,
+        magic_trailing_comma=True,
+    )
+
+
+@cache
+def _format_memo() -> tuple[Memo, str]:
+    return Memo.named("black"), f"black {version('black')} {sorted(BLACK_SETTINGS.items())}"
 
 
 def templates_dir() -> Path:
@@ -55,13 +71,25 @@ class RenderError(Exception):
 
 
 def finish(source: str, name: str) -> str:
-    """Format with black, then prove the result parses."""
-    try:
-        formatted = black.format_str(source, mode=BLACK_MODE)
-    except InvalidInput as exc:
-        raise RenderError(f"{name}: generated code does not parse: {exc}") from None
+    """Format with black (remembered by input text and black version), then prove
+    the result parses."""
+    memo, tool = _format_memo()
+    key = digest(tool, source)
+    formatted = memo.get(key)
+    if formatted is None:
+        formatted = _black(source, name)
+        memo.put(key, formatted)
     ast.parse(formatted, filename=name)
     return formatted
+
+
+def _black(source: str, name: str) -> str:
+    import black
+
+    try:
+        return black.format_str(source, mode=black_mode())
+    except black.parsing.InvalidInput as exc:
+        raise RenderError(f"{name}: generated code does not parse: {exc}") from None
 
 
 def render_workflow(workflow: ir.Workflow) -> str:

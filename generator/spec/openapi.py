@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from generator.cache import Memo, digest
 from generator.diagnostics import Diagnostics, Span
 from generator.load import Document, Loader, join_pointer, split_pointer
 
@@ -145,14 +147,42 @@ def read_openapi(doc: Document, loader: Loader, diagnostics: Diagnostics) -> Ope
             "point the source description at an OpenAPI 3.0, 3.1 or 3.2 document",
         )
         return None
-    if not _validate(doc, diagnostics):
+    if not _validate(doc, diagnostics, loader.texts.get(doc.display)):
         return None
     resolver = Resolver(loader)
     operations = tuple(_operations(doc, resolver, diagnostics))
     return OpenApiDocument(doc, data["openapi"], _servers(data), operations, resolver)
 
 
-def _validate(doc: Document, diagnostics: Diagnostics) -> bool:
+def _validate(doc: Document, diagnostics: Diagnostics, text: str | None) -> bool:
+    """Validate once; a document seen valid before (same bytes, same validator
+    version, no `$ref` to other files) is not validated again."""
+    memo = Memo.named("openapi-valid")
+    key = digest("openapi-spec-validator", version("openapi-spec-validator"), text or "")
+    cacheable = text is not None and not _has_external_refs(doc.data)
+    if cacheable and memo.get(key) == "valid":
+        return True
+    valid = _run_validator(doc, diagnostics)
+    if valid and cacheable:
+        memo.put(key, "valid")
+    return valid
+
+
+def _has_external_refs(data: Any) -> bool:
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and not ref.startswith("#"):
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+def _run_validator(doc: Document, diagnostics: Diagnostics) -> bool:
     from openapi_spec_validator import (
         OpenAPIV30SpecValidator,
         OpenAPIV31SpecValidator,
