@@ -131,3 +131,15 @@ def test_help_lists_the_commands() -> None:
     assert result.exit_code == 0
     for command in ("generate", "validate", "graph"):
         assert command in result.stdout
+
+
+def test_pre_commit_hooks_name_real_commands() -> None:
+    import yaml
+
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    assert len({hook["id"] for hook in hooks}) == len(hooks)
+    for hook in hooks:
+        program, command, *_ = hook["entry"].split()
+        assert program == "arazzo-gen"
+        assert command in main.commands  # type: ignore[attr-defined]
+        assert hook["language"] == "python" and hook["pass_filenames"] is False
