@@ -25,6 +25,7 @@ from generator.config import ConfigError, FileConfig, load_config
 
 if TYPE_CHECKING:
     from generator.pipeline import Result
+    from generator.sources import SourceOptions
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -78,11 +79,11 @@ def _internal_error(exc: Exception) -> NoReturn:
     sys.exit(EXIT_INTERNAL)
 
 
-def _run(specs: list[Path], render: bool, quiet: bool) -> Result:
+def _run(specs: list[Path], render: bool, quiet: bool, sources: SourceOptions) -> Result:
     from generator.pipeline import compile_specs
 
     try:
-        return compile_specs(specs, render=render, progress=_progress(quiet))
+        return compile_specs(specs, render=render, progress=_progress(quiet), sources=sources)
     except Exception as exc:  # a bug in arazzo-gen, never in the user's documents
         _internal_error(exc)
 
@@ -146,6 +147,53 @@ def _common(function: _F) -> _F:
     return function
 
 
+def _source_flags(function: _F) -> _F:
+    """Options for where source documents come from (`generate`, `validate`, `graph`)."""
+    for option in (
+        click.option(
+            "--offline",
+            is_flag=True,
+            default=None,
+            help="Use only cached copies of http(s) source documents; fetch nothing.",
+        ),
+        click.option(
+            "--source",
+            "source_overrides",
+            multiple=True,
+            metavar="NAME=PATH",
+            help="Load source description NAME from PATH instead of its url (repeatable).",
+        ),
+        click.option(
+            "--cache-dir",
+            type=click.Path(path_type=Path, file_okay=False),
+            default=None,
+            help="Cache folder (default: $ARAZZO_GEN_CACHE_DIR, else ~/.cache/arazzo-gen).",
+        ),
+    ):
+        function = option(function)
+    return function
+
+
+def _source_options(
+    config: FileConfig, offline: bool | None, overrides: tuple[str, ...], cache_dir: Path | None
+) -> SourceOptions:
+    from generator.cache import default_cache_dir
+    from generator.sources import SourceOptions, parse_overrides
+
+    try:
+        given = {**config.sources, **parse_overrides(overrides)}
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--source'") from None
+    folder = cache_dir or config.cache_dir
+    if folder is not None:  # the memo of validation and formatting follows it too
+        os.environ["ARAZZO_GEN_CACHE_DIR"] = str(folder.resolve())
+    return SourceOptions(
+        cache_dir=(folder or default_cache_dir()).resolve(),
+        offline=bool(offline if offline is not None else config.offline),
+        overrides=given,
+    )
+
+
 @click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="arazzo-gen")
 def main() -> None:
@@ -167,6 +215,7 @@ def main() -> None:
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the output would change.")
 @click.option("-v", "--verbose", is_flag=True, help="List every file written.")
 @_common
+@_source_flags
 def generate(
     specs: tuple[Path, ...],
     out: Path | None,
@@ -175,6 +224,9 @@ def generate(
     fail_on_warning: bool | None,
     quiet: bool,
     fmt: str | None,
+    offline: bool | None,
+    source_overrides: tuple[str, ...],
+    cache_dir: Path | None,
 ) -> None:
     """Compile the Arazzo documents in SPECS (files or folders) to Python modules in OUT."""
     config = _config()
@@ -186,7 +238,8 @@ def generate(
     reporting = Reporting(
         fmt or config.format or "text", quiet, bool(fail_on_warning or config.fail_on_warning)
     )
-    result = _run(_specs(specs, config), render=True, quiet=quiet)
+    sources = _source_options(config, offline, source_overrides, cache_dir)
+    result = _run(_specs(specs, config), render=True, quiet=quiet, sources=sources)
     if _report(result, reporting):
         reason = (
             "fix the errors above"
@@ -202,30 +255,48 @@ def generate(
 
 
 def _check(out: Path, result: Result) -> None:
-    from generator.write import compare
+    from generator.write import WriteError, compare
 
-    drift = compare(out, result.files)
+    try:
+        drift = compare(out, result.files)
+    except WriteError as exc:
+        click.echo(f"cannot check {out}:\n{exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    if drift.interrupted:
+        click.echo(f"{out} holds an interrupted run; running arazzo-gen will repair it", err=True)
     if not drift:
         return
     sys.stdout.writelines(drift.diff)
     for relative in drift.added:
         click.echo(f"would add {out / relative}", err=True)
-    for relative in getattr(drift, "removed", []):
+    for relative in drift.removed:
         click.echo(f"would remove {out / relative}", err=True)
     click.echo(f"{out} is out of date: run arazzo-gen without --check", err=True)
     sys.exit(EXIT_FAILED)
 
 
 def _write(out: Path, result: Result, quiet: bool, verbose: bool) -> None:
-    from generator.write import write_tree
+    from generator.write import WriteError, write_tree
 
-    written = write_tree(out, result.files)
+    try:
+        done = write_tree(out, result.files)
+    except WriteError as exc:
+        click.echo(f"nothing written to {out}:\n{exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    except OSError as exc:
+        click.echo(f"writing {out} failed, the previous tree is kept: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    for relative in done.edited:
+        click.echo(f"warning: {out / relative} had been edited by hand; regenerated", err=True)
     if verbose:
-        for relative in written:
+        for relative in done.written:
             click.echo(f"wrote {out / relative}", err=True)
+        for relative in done.removed:
+            click.echo(f"removed {out / relative}", err=True)
     if not quiet:
         click.echo(
-            f"{len(result.workflows)} workflow(s), {len(written)} file(s) written to {out}",
+            f"{len(result.workflows)} workflow(s), {len(done.written)} file(s) written, "
+            f"{len(done.removed)} removed in {out}",
             err=True,
         )
 
@@ -233,15 +304,23 @@ def _write(out: Path, result: Result, quiet: bool, verbose: bool) -> None:
 @main.command()
 @click.argument("specs", nargs=-1, type=click.Path(path_type=Path))
 @_common
+@_source_flags
 def validate(
-    specs: tuple[Path, ...], fail_on_warning: bool | None, quiet: bool, fmt: str | None
+    specs: tuple[Path, ...],
+    fail_on_warning: bool | None,
+    quiet: bool,
+    fmt: str | None,
+    offline: bool | None,
+    source_overrides: tuple[str, ...],
+    cache_dir: Path | None,
 ) -> None:
     """Run every check on SPECS and print the diagnostics; write nothing."""
     config = _config()
     reporting = Reporting(
         fmt or config.format or "text", quiet, bool(fail_on_warning or config.fail_on_warning)
     )
-    result = _run(_specs(specs, config), render=False, quiet=quiet)
+    sources = _source_options(config, offline, source_overrides, cache_dir)
+    result = _run(_specs(specs, config), render=False, quiet=quiet, sources=sources)
     fails = _report(result, reporting, to_stderr=reporting.fmt == "text")
     if not fails and not quiet and reporting.fmt == "text":
         click.echo(f"{len(result.workflows)} workflow(s) valid", err=True)
@@ -252,11 +331,20 @@ def validate(
 @click.argument("spec", type=click.Path(path_type=Path))
 @click.option("--workflow", "workflow_id", help="Only this workflowId.")
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid")
-def graph(spec: Path, workflow_id: str | None, fmt: str) -> None:
+@_source_flags
+def graph(
+    spec: Path,
+    workflow_id: str | None,
+    fmt: str,
+    offline: bool | None,
+    source_overrides: tuple[str, ...],
+    cache_dir: Path | None,
+) -> None:
     """Print the step graph of the workflows in SPEC (Mermaid or Graphviz DOT)."""
     from generator.graph import render_graphs
 
-    result = _run([spec], render=False, quiet=True)
+    sources = _source_options(_config(), offline, source_overrides, cache_dir)
+    result = _run([spec], render=False, quiet=True, sources=sources)
     if _report(result, Reporting("text", True, False)):
         sys.exit(EXIT_FAILED)
     workflows = [w for w in result.workflows if workflow_id in (None, w.workflow_id)]

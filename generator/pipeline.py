@@ -15,6 +15,7 @@ from pathlib import Path
 from generator import ir
 from generator.build import Project
 from generator.diagnostics import Diagnostics, Span, display_path
+from generator.sources import SourceOptions
 
 _ARAZZO_KEY = re.compile(r'^(arazzo|"arazzo"\s*)\s*:|[{,]\s*"arazzo"\s*:', re.MULTILINE)
 _EXTENSIONS = (".yaml", ".yml", ".json")
@@ -70,17 +71,26 @@ def _is_arazzo_file(path: Path) -> bool:
 
 
 def compile_specs(
-    specs: list[Path], *, render: bool = True, progress: Progress | None = None
+    specs: list[Path],
+    *,
+    render: bool = True,
+    progress: Progress | None = None,
+    sources: SourceOptions | None = None,
 ) -> Result:
-    """Build (and unless `render` is false, render) every workflow found in `specs`."""
+    """Build (and unless `render` is false, render) every workflow found in `specs`.
+
+    `sources` enables `--source` overrides and fetching http(s) source urls; without
+    it a remote url is an error (AG109).
+    """
     result = Result()
     root = display_root(specs)
-    project = Project(root, result.diagnostics)
+    project = Project(root, result.diagnostics, sources)
     documents = find_documents(specs, result.diagnostics, root)
     for index, path in enumerate(documents):
         if progress is not None:
             progress(index, len(documents), display_path(path, root))
         result.workflows += project.build_document(path)
+    project.report_unused_overrides()
     result.texts = project.loader.texts
     if render:
         result.files = render_tree(result.workflows)

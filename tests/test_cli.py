@@ -37,6 +37,7 @@ INVALID = Path(__file__).resolve().parent / "fixtures" / "invalid"
 CHAT_PACKAGE = "amazon_connect_start_chat_and_set_attributes_workflow"
 TASK_PACKAGE = "amazon_connect_start_task_and_stop_workflow"
 EXPECTED_FILES = [
+    ".arazzo-gen-manifest.json",
     "__init__.py",
     f"{CHAT_PACKAGE}/__init__.py",
     f"{CHAT_PACKAGE}/start_chat_and_set_attributes.py",
@@ -142,7 +143,7 @@ def test_success_reports_warnings_and_a_summary_on_stderr(happy: tuple[Result, P
         for w in SEED_WARNINGS
     ]
     assert "0 error(s), 2 warning(s)" in lines
-    assert lines[-1] == f"2 workflow(s), 5 file(s) written to {out}"
+    assert lines[-1] == f"2 workflow(s), 6 file(s) written, 0 removed in {out}"
 
 
 def test_written_files_respect_the_umask(happy: tuple[Result, Path]) -> None:
@@ -156,7 +157,7 @@ def test_rerun_rewrites_nothing(tmp_path: Path) -> None:
     before = mtimes(out)
     result = invoke(SPECS, "-o", out)
     assert result.exit_code == 0, result.stderr
-    assert "2 workflow(s), 0 file(s) written to" in result.stderr
+    assert "2 workflow(s), 0 file(s) written, 0 removed in" in result.stderr
     assert mtimes(out) == before
 
 
@@ -396,7 +397,7 @@ def test_subprocess_output_is_identical_across_hash_seeds_and_directories(
     assert tree(tmp_path / "a") == tree(tmp_path / "b") == tree(GENERATED)
     # Diagnostics come out in the same order too.
     assert first.stderr.replace(str(tmp_path / "a"), "OUT") == second.stderr.replace(
-        "to b\n", "to OUT\n"
+        "in b\n", "in OUT\n"
     )
 
 

@@ -95,7 +95,9 @@ def test_source_lines_cannot_drive_the_terminal(tmp_path: Path) -> None:
 def test_generate_is_the_default_command(tmp_path: Path) -> None:
     assert invoke(SPECS, "-o", tmp_path / "a", "-q").exit_code == 0
     assert invoke("generate", SPECS, "-o", tmp_path / "b", "-q").exit_code == 0
-    assert (tmp_path / "a" / "__init__.py").read_bytes() == (tmp_path / "b" / "__init__.py").read_bytes()
+    assert (tmp_path / "a" / "__init__.py").read_bytes() == (
+        tmp_path / "b" / "__init__.py"
+    ).read_bytes()
 
 
 def test_settings_come_from_pyproject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,6 +7,7 @@ names already given out, so two documents never produce the same module.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from generator.build.operations import Sources
 from generator.build.workflow import Naming, WorkflowBuilder
 from generator.checks import check_workflow
 from generator.diagnostics import Diagnostics, Span
-from generator.load import Loader, join_pointer
+from generator.load import Document, Loader, join_pointer
+from generator.sources import SourceLoader, SourceOptions, is_url
 from generator.spec.arazzo import ArazzoDocument, SourceDescription, read_arazzo
 from generator.spec.openapi import OpenApiDocument, Resolver, read_openapi
 
@@ -51,13 +53,19 @@ _DOCUMENT_SUFFIXES = (".arazzo", "-arazzo", ".workflow", ".workflows")
 class Project:
     root: Path
     diagnostics: Diagnostics
+    #: None: no overrides, and a remote url is an error (AG109), as before remote sources.
+    sources: SourceOptions | None = None
     loader: Loader = field(init=False)
     openapi: dict[Path, OpenApiDocument | None] = field(default_factory=dict)
     packages: pysrc.Namespace = field(default_factory=pysrc.Namespace)
     package_sources: dict[str, str] = field(default_factory=dict)
+    declared_sources: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self.loader = Loader(self.root, self.diagnostics)
+        if self.sources is None:
+            self.loader = Loader(self.root, self.diagnostics)
+        else:
+            self.loader = SourceLoader(self.root, self.diagnostics, options=self.sources)
 
     def build_document(self, path: Path) -> list[ir.Workflow]:
         """The IR of every workflow of the document at `path` that compiles cleanly."""
@@ -124,6 +132,7 @@ class Project:
     def _sources(self, document: ArazzoDocument) -> dict[str, OpenApiDocument]:
         found: dict[str, OpenApiDocument] = {}
         for source in document.sources:
+            self.declared_sources.add(source.name)
             loaded = self._source(document, source)
             if loaded is not None:
                 found[source.name] = loaded
@@ -141,24 +150,62 @@ class Project:
                 "workflows from other Arazzo documents cannot be called yet",
             )
             return None
-        if "://" in source.url:
-            self.diagnostics.error(
-                "AG109",
-                span,
-                f"remote source url {source.url!r} is not supported yet",
-                "download the document next to the Arazzo file and use a relative url",
-            )
-            return None
+        override = self.sources.overrides.get(source.name) if self.sources else None
+        if override is not None:
+            if not override.is_file():
+                self.diagnostics.error(
+                    "AG002",
+                    span,
+                    f"cannot load {override} (given for source {source.name!r} with --source): "
+                    "no such file",
+                    "check the path given with --source NAME=PATH",
+                )
+                return None
+            return self._openapi(override, span)
+        if is_url(source.url):
+            if not isinstance(self.loader, SourceLoader):
+                self.diagnostics.error(
+                    "AG109",
+                    span,
+                    f"remote source url {source.url!r} is not supported here",
+                    "fetching remote sources needs SourceOptions (the command line passes them)",
+                )
+                return None
+            # Fetched (or, offline, found in the cache); failures are reported at `span`.
+            return self._read(self.loader.load_url(source.url, via=span))
         return self._openapi(document.doc.path.parent / source.url, span)
 
     def _openapi(self, path: Path, via: Span) -> OpenApiDocument | None:
-        key = path.resolve()
+        # None: reported at `via`; another reference is reported at its own url
+        return self._read(self.loader.load(path, via=via))
+
+    def _read(self, doc: Document | None) -> OpenApiDocument | None:
+        """The OpenAPI document `doc` holds; each document is validated once."""
+        if doc is None:
+            return None
+        key = doc.path.resolve()
         if key not in self.openapi:
-            doc = self.loader.load(key, via=via)
-            if doc is None:
-                return None  # reported at `via`; another reference is reported at its own url
-            self.openapi[key] = read_openapi(doc, self.loader, self.diagnostics)
+            if isinstance(self.loader, SourceLoader) and not self.loader.fetch_refs(doc):
+                self.openapi[key] = None  # a $ref'd URL failed; reported at that $ref
+            else:
+                self.openapi[key] = read_openapi(doc, self.loader, self.diagnostics)
         return self.openapi[key]
+
+    def report_unused_overrides(self) -> None:
+        """Warn about `--source` names no document declared (typos, most likely)."""
+        if self.sources is None:
+            return
+        declared = sorted(self.declared_sources)
+        for name in sorted(set(self.sources.overrides) - self.declared_sources):
+            close = difflib.get_close_matches(name, declared, n=1)
+            known = ", ".join(repr(n) for n in declared) or "none"
+            self.diagnostics.warning(
+                "AG111",
+                Span(f"--source {name}"),
+                f"no document declares a source description named {name!r}; "
+                "the override is not used",
+                f"did you mean {close[0]!r}?" if close else f"declared sources: {known}",
+            )
 
 
 def _naming(package: str, module: str, workflow_id: str) -> Naming:

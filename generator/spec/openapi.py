@@ -12,12 +12,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
 from generator.cache import Memo, digest
 from generator.diagnostics import Diagnostics, Span
 from generator.load import Document, Loader, join_pointer, split_pointer
+from generator.sources import SourceLoader
 
 HTTP_METHODS = (
     "get",
@@ -118,10 +119,14 @@ class Resolver:
         file_part, _, fragment = ref.partition("#")
         doc = found.doc
         if file_part:
-            target = (found.doc.path.parent / unquote(file_part)).resolve()
-            loaded = self.loader.load(
-                target, via=found.doc.span(join_pointer(found.pointer, "$ref"))
-            )
+            via = found.doc.span(join_pointer(found.pointer, "$ref"))
+            if isinstance(self.loader, SourceLoader) and (
+                url := self.loader.ref_url(found.doc, file_part)
+            ):  # a $ref in a fetched document, or to an absolute http(s) URL
+                loaded = self.loader.load_url(url, via=via)
+            else:
+                target = (found.doc.path.parent / unquote(file_part)).resolve()
+                loaded = self.loader.load(target, via=via)
             if loaded is None:
                 raise RefError(f"cannot load $ref target {file_part!r}", found.span)
             doc = loaded
@@ -147,14 +152,14 @@ def read_openapi(doc: Document, loader: Loader, diagnostics: Diagnostics) -> Ope
             "point the source description at an OpenAPI 3.0, 3.1 or 3.2 document",
         )
         return None
-    if not _validate(doc, diagnostics, loader.texts.get(doc.display)):
+    if not _validate(doc, diagnostics, loader.texts.get(doc.display), loader):
         return None
     resolver = Resolver(loader)
     operations = tuple(_operations(doc, resolver, diagnostics))
     return OpenApiDocument(doc, data["openapi"], _servers(data), operations, resolver)
 
 
-def _validate(doc: Document, diagnostics: Diagnostics, text: str | None) -> bool:
+def _validate(doc: Document, diagnostics: Diagnostics, text: str | None, loader: Loader) -> bool:
     """Validate once; a document seen valid before (same bytes, same validator
     version, no `$ref` to other files) is not validated again."""
     memo = Memo.named("openapi-valid")
@@ -162,7 +167,7 @@ def _validate(doc: Document, diagnostics: Diagnostics, text: str | None) -> bool
     cacheable = text is not None and not _has_external_refs(doc.data)
     if cacheable and memo.get(key) == "valid":
         return True
-    valid = _run_validator(doc, diagnostics)
+    valid = _run_validator(doc, diagnostics, loader)
     if valid and cacheable:
         memo.put(key, "valid")
     return valid
@@ -182,12 +187,13 @@ def _has_external_refs(data: Any) -> bool:
     return False
 
 
-def _run_validator(doc: Document, diagnostics: Diagnostics) -> bool:
+def _run_validator(doc: Document, diagnostics: Diagnostics, loader: Loader) -> bool:
     from openapi_spec_validator import (
         OpenAPIV30SpecValidator,
         OpenAPIV31SpecValidator,
         OpenAPIV32SpecValidator,
     )
+    from openapi_spec_validator.validation.validators import SpecValidator
 
     version: str = doc.data["openapi"]
     validators = {
@@ -204,9 +210,17 @@ def _run_validator(doc: Document, diagnostics: Diagnostics) -> bool:
             "arazzo-gen reads OpenAPI 3.0, 3.1 and 3.2 documents",
         )
         return False
+    base_uri = doc.path.as_uri()
+    if isinstance(loader, SourceLoader):  # $refs to http(s) URLs go through its cache
+        base_uri = loader.base_uri(doc)
+        handlers = loader.ref_handlers(validator.resolver_handlers)
+        validator = cast(
+            "type[SpecValidator]",
+            type(validator.__name__, (validator,), {"resolver_handlers": handlers}),
+        )
     ok = True
     try:
-        for error in validator(doc.data, base_uri=doc.path.as_uri()).iter_errors():
+        for error in validator(doc.data, base_uri=base_uri).iter_errors():
             pointer = join_pointer("", *getattr(error, "absolute_path", ()))
             message = str(getattr(error, "message", error)).splitlines()[0]
             diagnostics.error(
