@@ -275,8 +275,7 @@ class SourceLoader(Loader):
                 return path
             raise SourceError(
                 "AG113",
-                f"{url} is not in the cache ({self.options.folder}) and offline mode "
-                "does not fetch",
+                f"{url} is not in the cache and offline mode does not fetch",
                 "run once without --offline to fill the cache, "
                 "or use --source NAME=PATH to load a local copy",
             )

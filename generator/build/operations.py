@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from generator.diagnostics import Diagnostics, Span
@@ -68,7 +68,7 @@ class Sources:
                 "AG301",
                 span,
                 f"there is no OpenAPI source description named {name!r}",
-                _known("sources", self.openapi),
+                _known("source descriptions", self.openapi.keys() | self.unusable),
             )
         return source
 
@@ -129,6 +129,6 @@ class Sources:
         return operation
 
 
-def _known(what: str, names: Mapping[str, object]) -> str:
+def _known(what: str, names: Iterable[str]) -> str:
     listed = ", ".join(sorted(names)) or "none"
-    return f"known {what}: {listed}"
+    return f"{what} of this document: {listed}"
