@@ -151,6 +151,13 @@ def _compare(left: Any, op: str, right: Any) -> bool:
         return False
 
 
+def _text(*parts: Any) -> str:
+    """A template string with its embedded values filled in."""
+    return "".join(
+        part if isinstance(part, str) else json.dumps(part) for part in parts
+    )
+
+
 def _scalar(value: Any) -> str:
     """A parameter value as text: JSON spelling for booleans and numbers."""
     if isinstance(value, str):
@@ -160,13 +167,6 @@ def _scalar(value: Any) -> str:
     raise WorkflowError(
         f"workflow {WORKFLOW_ID!r}: a parameter value must be a string, number or boolean, "
         f"not {type(value).__name__}"
-    )
-
-
-def _text(*parts: Any) -> str:
-    """A template string with its embedded values filled in."""
-    return "".join(
-        part if isinstance(part, str) else json.dumps(part) for part in parts
     )
 
 

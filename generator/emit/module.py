@@ -13,7 +13,9 @@ from typing import Any
 
 from generator import ir, pysrc
 from generator.emit import pyexpr
-from generator.emit.steps import request_lines, response_lines
+from generator.emit.imports import Imports
+from generator.emit.request import request_lines
+from generator.emit.response import response_lines
 from generator.expressions import unparse
 from generator.typemap import optional
 
@@ -24,14 +26,12 @@ def module_context(workflow: ir.Workflow) -> dict[str, Any]:
     names = _names(workflow)
     outputs = [_output_field(o, names) for o in workflow.outputs]
     steps = [_step_context(step, names) for step in workflow.steps]
-    annotations = [i.type for i in workflow.inputs] + [o.type for o in workflow.outputs]
-    annotations += [o.type for s in workflow.steps for o in s.outputs]
-    typing_names = {"Any", "Final", "Literal", "TypedDict", "TypeVar"}
-    for annotation in annotations:
-        typing_names |= annotation.names() - {"Mapping"}
+    imports = _imports(workflow)
     return {
         "module_docstring": pysrc.docstring(wrap(_module_doc(workflow))),
-        "typing_imports": sorted(typing_names, key=import_order),
+        "stdlib_imports": imports.section(stdlib=True),
+        "third_party_imports": imports.section(stdlib=False),
+        "runtime_features": [],
         "exports": [pysrc.literal(n) for n in _exports(workflow)],
         "workflow_id": pysrc.literal(workflow.workflow_id),
         "base_url": pysrc.literal(workflow.base_url) if workflow.base_url else "",
@@ -70,6 +70,22 @@ def wrap(text: str, width: int = 72) -> str:
             else ""
         )
     return "\n".join(wrapped)
+
+
+def _imports(workflow: ir.Workflow) -> Imports:
+    """What every module imports, plus the typing names its annotations use."""
+    imports = Imports()
+    for module in ("contextlib", "dataclasses", "json", "httpx"):
+        imports.need(module)
+    imports.need("collections.abc", "Callable", "Mapping")
+    imports.need("typing", "Any", "Final", "Literal", "TypedDict", "TypeVar")
+    imports.need("urllib.parse", "quote")
+    annotations = [i.type for i in workflow.inputs] + [o.type for o in workflow.outputs]
+    annotations += [o.type for s in workflow.steps for o in s.outputs]
+    for annotation in annotations:
+        for name in annotation.names():
+            imports.need("collections.abc" if name == "Mapping" else "typing", name)
+    return imports
 
 
 def _names(workflow: ir.Workflow) -> pyexpr.Names:
@@ -117,11 +133,6 @@ def export_order(name: str) -> tuple[int, str]:
     if name.isupper():
         return (0, name)
     return (1, name) if name[0].isupper() else (2, name)
-
-
-def import_order(name: str) -> tuple[int, str]:
-    """The order ruff's isort expects for imported names: by kind, then case-insensitive."""
-    return export_order(name)[0], name.lower()
 
 
 def _output_field(output: ir.Output, names: pyexpr.Names) -> dict[str, str]:
