@@ -14,7 +14,7 @@ from typing import Any
 from generator import ir, pysrc
 from generator.emit import pyexpr
 from generator.emit.imports import Imports
-from generator.emit.request import request_lines
+from generator.emit.request import request_lines, request_needs
 from generator.emit.response import response_lines
 from generator.expressions import unparse
 from generator.typemap import optional
@@ -27,11 +27,12 @@ def module_context(workflow: ir.Workflow) -> dict[str, Any]:
     outputs = [_output_field(o, names) for o in workflow.outputs]
     steps = [_step_context(step, names) for step in workflow.steps]
     imports = _imports(workflow)
+    features = request_needs(workflow, imports) + pyexpr.criteria_needs(workflow, imports)
     return {
         "module_docstring": pysrc.docstring(wrap(_module_doc(workflow))),
         "stdlib_imports": imports.section(stdlib=True),
         "third_party_imports": imports.section(stdlib=False),
-        "runtime_features": [],
+        "runtime_features": sorted(set(features)),
         "exports": [pysrc.literal(n) for n in _exports(workflow)],
         "workflow_id": pysrc.literal(workflow.workflow_id),
         "base_url": pysrc.literal(workflow.base_url) if workflow.base_url else "",

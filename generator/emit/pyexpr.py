@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator import ir, pysrc
+from generator.emit.imports import Imports
 from generator.expressions import (
     And,
     Compare,
@@ -95,6 +96,17 @@ def value(node: ir.Value, names: Names) -> str:
     if isinstance(node, ir.ArrayValue):
         return "[" + ", ".join(value(item, names) for item in node.items) + "]"
     return expression(node, names)
+
+
+def criterion(node: ir.Criterion, names: Names) -> str:
+    """Python source for a compiled Criterion Object, as a `bool` expression."""
+    return condition(node.condition, names)
+
+
+def criteria_needs(workflow: ir.Workflow, imports: Imports) -> list[str]:
+    """Runtime features and imports the workflow's criteria need (none for simple ones)."""
+    del workflow, imports
+    return []
 
 
 def condition(node: Cond, names: Names) -> str:

@@ -10,9 +10,16 @@ import re
 
 from generator import ir, pysrc
 from generator.emit import pyexpr
+from generator.emit.imports import Imports
 from generator.expressions import InputRef
 
 _PATH_PARAMETER = re.compile(r"\{([^{}]+)\}")
+
+
+def request_needs(workflow: ir.Workflow, imports: Imports) -> list[str]:
+    """Runtime features (templates/runtime/<name>.py.jinja) and imports requests need."""
+    del workflow, imports
+    return []
 
 
 def request_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:

@@ -27,7 +27,7 @@ def response_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
         ]
     for criterion in step.success_criteria:
         lines += [
-            f"if not {pyexpr.condition(criterion.condition, names)}:",
+            f"if not {pyexpr.criterion(criterion, names)}:",
             f"    raise StepFailedError({step_id}, response, "
             f"{pysrc.literal('success criterion not met: ' + criterion.source)})",
         ]
@@ -72,7 +72,7 @@ def _action_lines(action: ir.Action, names: pyexpr.Names) -> list[str]:
     comment = pysrc.comment(f"onSuccess {action.name}: {what}")
     if not action.criteria:
         return [comment, f"return {target}"]
-    condition = " and ".join(pyexpr.condition(c.condition, names) for c in action.criteria)
+    condition = " and ".join(pyexpr.criterion(c, names) for c in action.criteria)
     return [comment, f"if {condition}:", f"    return {target}"]
 
 
