@@ -43,6 +43,8 @@ def iter_expressions(node: Any) -> Iterator[RuntimeExpr]:
     elif isinstance(node, ir.ArrayValue):
         for item in node.items:
             yield from iter_expressions(item)
+    elif isinstance(node, ir.Criterion):
+        yield from iter_expressions(node.condition)
     elif isinstance(node, Template):
         yield from (part for part in node.parts if not isinstance(part, str))
     elif isinstance(node, (Compare, And, Or)):
@@ -73,10 +75,10 @@ def _uses(workflow: ir.Workflow) -> Iterator[tuple[Span, Any, str]]:
         if step.body is not None:
             yield step.span, step.body.value, "request"
         for criterion in step.success_criteria:
-            yield criterion.span, criterion.condition, "response"
-        for action in step.on_success:
+            yield criterion.span, criterion, "response"
+        for action in (*step.on_success, *step.on_failure):
             for criterion in action.criteria:
-                yield criterion.span, criterion.condition, "response"
+                yield criterion.span, criterion, "response"
         for output in step.outputs:
             yield output.span, output.value, "response"
     for output in workflow.outputs:
@@ -99,21 +101,21 @@ def _check_step_ids(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
 def _check_gotos(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
     known = [step.step_id for step in workflow.steps]
     for step in workflow.steps:
-        for action in step.on_success:
-            if action.kind != "goto":
+        for action in (*step.on_success, *step.on_failure):
+            if action.kind == "end":
                 continue
-            if action.step_id is None:
+            if action.step_id is None and action.kind == "goto":
                 diagnostics.error(
                     "AG602",
                     action.span,
                     f"goto action {action.name!r} names no stepId or workflowId",
                     "add 'stepId' (a step of this workflow) or 'workflowId'",
                 )
-            elif action.step_id not in known:
+            elif action.step_id is not None and action.step_id not in known:
                 diagnostics.error(
                     "AG603",
                     action.span,
-                    f"goto action {action.name!r} targets unknown step {action.step_id!r}",
+                    f"{action.kind} action {action.name!r} targets unknown step {action.step_id!r}",
                     _steps_hint(workflow),
                 )
 

@@ -103,7 +103,7 @@ Format = Literal["mermaid", "dot"]
 FORMATS: tuple[Format, ...] = get_args(Format)
 
 NodeKind = Literal["start", "step", "end", "failed"]
-EdgeKind = Literal["start", "success", "default", "failure"]
+EdgeKind = Literal["start", "success", "default", "failure", "on_failure"]
 
 #: The label of the node every failed step leads to.
 FAILED_LABEL = "fails: StepFailedError"
@@ -210,9 +210,35 @@ def _default_edge(node: str, step: ir.Step, following: str) -> Edge:
 
 
 def _failure_edges(node: str, step: ir.Step, ids: _Ids) -> list[Edge]:
-    """A step whose success criteria do not hold raises StepFailedError."""
+    """When the success criteria do not hold: the `onFailure` actions in priority
+    order, up to the first that always matches; else StepFailedError."""
     holds = _criteria_text(step.success_criteria) or _NO_CRITERIA
-    return [Edge(node, ids.failed, "failure", f"unless {holds}")]
+    edges = []
+    numbered = len(step.on_failure) > 1
+    for number, action in enumerate(step.on_failure, 1):
+        prefix = f"{number}. " if numbered else ""
+        when = f" when {_criteria_text(action.criteria)}" if action.criteria else ""
+        label = f"{prefix}{action.name}: {_failure_what(action)}{when}"
+        edges.append(Edge(node, _failure_target(node, action, ids), "on_failure", label))
+        if action.kind != "retry" and _always(action):
+            return edges
+    otherwise = "otherwise, " if step.on_failure else ""
+    return [*edges, Edge(node, ids.failed, "failure", f"{otherwise}unless {holds}")]
+
+
+def _failure_target(node: str, action: ir.Action, ids: _Ids) -> str:
+    if action.kind == "end":
+        return ids.end
+    if action.kind == "retry":
+        return ids.target(action.step_id) if action.step_id else node
+    return ids.target(action.step_id)
+
+
+def _failure_what(action: ir.Action) -> str:
+    if action.kind == "retry":
+        delay = action.retry_after or 0
+        return f"retry at most {action.retry_limit} time(s) after {delay:g} s"
+    return "end" if action.kind == "end" else f"goto {action.step_id}"
 
 
 def _criteria_text(criteria: tuple[ir.Criterion, ...]) -> str:
@@ -261,6 +287,7 @@ _MERMAID_ARROWS: dict[EdgeKind, str] = {
     "success": "-->",
     "default": "-->",
     "failure": "-.->",
+    "on_failure": "-.->",
 }
 _MERMAID_SAFE = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-.,/$=!'()[]{}+*?@^~"
@@ -311,6 +338,7 @@ _DOT_EDGE_STYLE: dict[EdgeKind, str] = {
     "success": "",
     "default": "",
     "failure": "style=dashed",
+    "on_failure": "style=dashed",
 }
 
 

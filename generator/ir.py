@@ -72,10 +72,14 @@ class Criterion:
 
 @dataclass(frozen=True)
 class Action:
+    """A success or failure action: `end`, `goto` a step, or `retry` the step."""
+
     name: str
-    kind: str  # "end" or "goto"
-    step_id: str | None  # goto target within the workflow
+    kind: str  # "end", "goto" or "retry"
+    step_id: str | None  # goto target, or the step a retry runs first
     criteria: tuple[Criterion, ...]
+    retry_after: float | None  # retry: seconds to wait (a Retry-After header wins)
+    retry_limit: int | None  # retry: how many retries at most (the spec's default is 1)
     span: Span
 
 
@@ -100,7 +104,8 @@ class Step:
     params: tuple[Param, ...]
     body: Body | None
     success_criteria: tuple[Criterion, ...]
-    on_success: tuple[Action, ...]
+    on_success: tuple[Action, ...]  # the step's own, then the workflow's defaults
+    on_failure: tuple[Action, ...]
     outputs: tuple[Output, ...]
     declared_params: tuple[tuple[str, str], ...]  # (name, location) the operation declares
     span: Span

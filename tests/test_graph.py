@@ -83,6 +83,7 @@ def documents() -> dict[str, list[ir.Workflow]]:
         "branching": build(BRANCHING_DOC),
         "priorities": build(PRIORITIES_DOC),
         "hostile": build(HOSTILE_DOC),
+        "failures": build(FIXTURES / "behaviour" / "failures.arazzo.yaml"),
     }
 
 
@@ -261,7 +262,7 @@ def test_seed_graph_matches_the_pinned_file(
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("name", ["branching", "priorities", "hostile"])
+@pytest.mark.parametrize("name", ["branching", "priorities", "hostile", "failures"])
 def test_fixture_graph_matches_the_pinned_file(
     documents: dict[str, list[ir.Workflow]], name: str, fmt: Format
 ) -> None:
@@ -644,7 +645,7 @@ def svg_groups(svg: ET.Element, kind: str) -> list[tuple[str, list[str]]]:
 
 
 @needs_dot
-@pytest.mark.parametrize("name", ["seeds", "branching", "priorities", "hostile"])
+@pytest.mark.parametrize("name", ["seeds", "branching", "priorities", "hostile", "failures"])
 def test_dot_accepts_the_output_and_draws_the_same_graph(
     seeds: dict[str, ir.Workflow], documents: dict[str, list[ir.Workflow]], name: str
 ) -> None:
@@ -675,3 +676,13 @@ def test_dot_draws_hostile_text_as_written(seeds: dict[str, ir.Workflow], text: 
     assert len(svg_groups(svg, "edge")) == 8
     [(_, [title])] = svg_groups(svg, "cluster")
     assert title == expected_plain(text)
+
+
+def test_failure_actions_are_drawn_in_priority_order(
+    documents: dict[str, list[ir.Workflow]],
+) -> None:
+    text = render_graphs([w for w in documents["failures"] if w.workflow_id == "fall-back"], "dot")
+    assert "1. toFallback: goto fallback when $statusCode == 404" in text
+    assert "2. giveUp: end" in text
+    retry = render_graphs([w for w in documents["failures"] if w.workflow_id == "poll-job"], "dot")
+    assert "retryBusy: retry at most 3 time(s) after 0.5 s when $statusCode == 503" in retry

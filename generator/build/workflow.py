@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from generator import ir, pysrc
+from generator.build.actions import step_actions
 from generator.build.criteria import compile_criterion
 from generator.build.operations import Sources
 from generator.build.requests import read_body, read_params
@@ -30,7 +31,15 @@ from generator.typemap import optional, schema_type
 _T = TypeVar("_T")
 
 #: Names every generated workflow function takes besides the workflow inputs.
-RUNTIME_PARAMETERS = ("client", "base_url", "headers", "timeout", "max_steps")
+RUNTIME_PARAMETERS = (
+    "client",
+    "base_url",
+    "headers",
+    "timeout",
+    "max_steps",
+    "sleep",
+    "max_retry_delay",
+)
 #: Names the workflow function's body and the module use; inputs never shadow them.
 _FUNCTION_NAMES = (
     "state",
@@ -122,13 +131,7 @@ class WorkflowBuilder:
         ptr = workflow.ptr
         if workflow.depends_on:
             self.unsupported(f"{ptr}/dependsOn", "'dependsOn'")
-        if workflow.success_actions:
-            self.unsupported(f"{ptr}/successActions", "workflow-level 'successActions'")
-        if workflow.failure_actions:
-            self.unsupported(f"{ptr}/failureActions", "workflow-level 'failureActions'")
         for step in workflow.steps:
-            if step.on_failure:
-                self.unsupported(f"{step.ptr}/onFailure", "'onFailure' actions")
             if step.workflow_id is not None:
                 self.unsupported(f"{step.ptr}/workflowId", "a step that runs another workflow")
 
@@ -201,7 +204,7 @@ class WorkflowBuilder:
         self.servers.add(self.sources.servers_of(operation))
         params = read_params(self, workflow, step, operation)
         body = read_body(self, step, operation)
-        criteria = self._criteria(step.success_criteria)
+        criteria = self.criteria(step.success_criteria)
         body_schema = response_schema(operation, success_status(operation, criteria))
         outputs = self._outputs(step.outputs, scope, body_schema, operation)
         scope.step_outputs[step.step_id] = {o.name: o.type for o in outputs}
@@ -215,36 +218,16 @@ class WorkflowBuilder:
             params=params,
             body=body,
             success_criteria=criteria,
-            on_success=self._success_actions(step),
+            on_success=step_actions(self, workflow, step, success=True),
+            on_failure=step_actions(self, workflow, step, success=False),
             outputs=outputs,
             declared_params=tuple((p.name, p.location) for p in operation.parameters),
             span=self.span(step.ptr),
         )
 
-    def _success_actions(self, step: spec.Step) -> tuple[ir.Action, ...]:
-        actions = []
-        for entry in step.on_success:
-            action = self._component_action(entry)
-            if action is None:
-                continue
-            if action.type == "goto" and action.workflow_id is not None:
-                self.unsupported(f"{action.ptr}/workflowId", "a goto to another workflow")
-                continue
-            criteria = self._criteria(action.criteria)
-            actions.append(
-                ir.Action(action.name, action.type, action.step_id, criteria, self.span(action.ptr))
-            )
-        return tuple(actions)
-
-    def _criteria(self, criteria: tuple[spec.Criterion, ...]) -> tuple[ir.Criterion, ...]:
+    def criteria(self, criteria: tuple[spec.Criterion, ...]) -> tuple[ir.Criterion, ...]:
         compiled = (compile_criterion(c, self.span(c.ptr), self.diagnostics) for c in criteria)
         return tuple(c for c in compiled if c is not None)
-
-    def _component_action(self, entry: spec.Action | spec.Reusable) -> spec.Action | None:
-        if isinstance(entry, spec.Action):
-            return entry
-        table = self.document.components.success_actions
-        return self.component(entry, "successActions", table)
 
     def component(self, entry: spec.Reusable, kind: str, table: Mapping[str, _T]) -> _T | None:
         """The entry of `components.<kind>` a Reusable Object references."""

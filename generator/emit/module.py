@@ -28,11 +28,13 @@ def module_context(workflow: ir.Workflow) -> dict[str, Any]:
     steps = [_step_context(step, names) for step in workflow.steps]
     imports = _imports(workflow)
     features = request_needs(workflow, imports) + pyexpr.criteria_needs(workflow, imports)
+    features += _flow_needs(workflow, imports)
     return {
         "module_docstring": pysrc.docstring(wrap(_module_doc(workflow))),
         "stdlib_imports": imports.section(stdlib=True),
         "third_party_imports": imports.section(stdlib=False),
         "runtime_features": sorted(set(features)),
+        "has_retries": _has_retries(workflow),
         "exports": [pysrc.literal(n) for n in _exports(workflow)],
         "workflow_id": pysrc.literal(workflow.workflow_id),
         "base_url": pysrc.literal(workflow.base_url) if workflow.base_url else "",
@@ -89,6 +91,23 @@ def _imports(workflow: ir.Workflow) -> Imports:
     return imports
 
 
+def _has_retries(workflow: ir.Workflow) -> bool:
+    return any(a.kind == "retry" for s in workflow.steps for a in s.on_failure)
+
+
+def _flow_needs(workflow: ir.Workflow, imports: Imports) -> list[str]:
+    """Runtime features for failure actions and retries."""
+    features = []
+    if any(s.on_failure for s in workflow.steps):
+        features.append("failure")
+    if _has_retries(workflow):
+        features.append("retry")
+        for module in ("asyncio", "datetime", "email.utils", "time"):
+            imports.need(module)
+        imports.need("collections.abc", "Awaitable")
+    return features
+
+
 def _names(workflow: ir.Workflow) -> pyexpr.Names:
     fields = pysrc.Namespace()
     inputs = {i.name: fields.claim(i.py_name) for i in workflow.inputs}
@@ -111,6 +130,13 @@ def _module_doc(workflow: ir.Workflow) -> str:
     return "\n\n".join(parts)
 
 
+_RETRY_ARGS = [
+    "    sleep: how to wait between retries (replace it in tests).",
+    "    max_retry_delay: the longest wait before a retry, whatever retryAfter or a",
+    "        Retry-After header asks for.",
+]
+
+
 def _exports(workflow: ir.Workflow) -> list[str]:
     names = [
         "DEFAULT_MAX_STEPS",
@@ -126,6 +152,8 @@ def _exports(workflow: ir.Workflow) -> list[str]:
     ]
     if workflow.base_url:
         names.append("DEFAULT_BASE_URL")
+    if _has_retries(workflow):
+        names.append("DEFAULT_MAX_RETRY_DELAY")
     return sorted(names, key=export_order)
 
 
@@ -220,6 +248,10 @@ def _variant(workflow: ir.Workflow, is_async: bool) -> dict[str, str]:
         "client_factory": "_async_client" if is_async else "_sync_client",
         "await_keyword": "await " if is_async else "",
         "docstring": pysrc.docstring(wrap(_function_doc(workflow, is_async)), indent="    "),
+        "sleep_type": (
+            "Callable[[float], Awaitable[None]]" if is_async else "Callable[[float], None]"
+        ),
+        "sleep_default": "asyncio.sleep" if is_async else "time.sleep",
     }
 
 
@@ -243,6 +275,7 @@ def _function_doc(workflow: ir.Workflow, is_async: bool) -> str:
         "    headers: extra headers for every request, e.g. Authorization.",
         "    timeout: seconds to wait for each request.",
         "    max_steps: how many steps may run before StepBudgetExceededError.",
+        *(_RETRY_ARGS if _has_retries(workflow) else []),
         "",
         "Returns:",
         f"    The workflow outputs as {workflow.outputs_class}.",

@@ -1,8 +1,10 @@
 """Emit: the statements of a step's response function, `_<step>_response(state, response)`.
 
-It checks the success criteria, stores the step's outputs and returns the next
-step: the first matching success action, else the next step in order (the
-specification's default). A failed step raises `StepFailedError`.
+It checks the success criteria. On success it stores the step's outputs and
+returns the next step: the first success action whose criteria hold, else the
+next step in order (the specification's default). On failure it takes the
+first failure action whose criteria hold (`retry` while retries remain, `goto`,
+`end`); with none, the step fails with `StepFailedError`.
 """
 
 from __future__ import annotations
@@ -13,39 +15,67 @@ from generator.emit import pyexpr
 from generator.expressions import ResponseRef
 
 _NOT_2XX = "the step has no successCriteria and the status is not 2xx"
+_INDENT = "    "
 
 
 def response_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
+    lines = ["body = _read_body(response)"] if _uses_body(step) else []
+    lines += _failure_lines(step, names) if step.on_failure else _raise_lines(step, names)
+    if step.outputs:
+        items = ", ".join(
+            f"{pysrc.literal(o.py_name)}: {_output(step, o, names)}" for o in step.outputs
+        )
+        lines.append(f"state.{names.steps[step.step_id]} = {{{items}}}")
+    if any(action.kind == "retry" for action in step.on_failure):
+        lines.append(f"_reset_retries(state.retries, {pysrc.literal(step.step_id)})")
+    for action in step.on_success:
+        lines += _action_lines(action, "onSuccess", step, names)
+    lines.append(f"return {_default_next(step, names)}")
+    return lines
+
+
+def _raise_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
+    """Without failure actions: each unmet success criterion fails the step."""
     step_id = pysrc.literal(step.step_id)
-    lines = []
-    if _uses_body(step):
-        lines.append("body = _read_body(response)")
     if not step.success_criteria:
-        lines += [
+        return [
             "if not response.is_success:",
             f"    raise StepFailedError({step_id}, response, {pysrc.literal(_NOT_2XX)})",
         ]
+    lines = []
     for criterion in step.success_criteria:
         lines += [
             f"if not {pyexpr.criterion(criterion, names)}:",
             f"    raise StepFailedError({step_id}, response, "
             f"{pysrc.literal('success criterion not met: ' + criterion.source)})",
         ]
-    if step.outputs:
-        items = ", ".join(
-            f"{pysrc.literal(o.py_name)}: {_output(step, o, names)}" for o in step.outputs
-        )
-        lines.append(f"state.{names.steps[step.step_id]} = {{{items}}}")
-    for action in step.on_success:
-        lines += _action_lines(action, names)
-    lines.append(f"return {_default_next(step, names)}")
     return lines
 
 
+def _failure_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
+    """With failure actions: find the unmet criterion, then take the first matching action."""
+    if step.success_criteria:
+        checks = ", ".join(
+            f"({pysrc.literal(c.source)}, {pyexpr.criterion(c, names)})"
+            for c in step.success_criteria
+        )
+        lines = [f"unmet = _first_unmet({checks},)"]
+    else:
+        lines = [f"unmet = None if response.is_success else {pysrc.literal(_NOT_2XX)}"]
+    lines.append("if unmet is not None:")
+    body: list[str] = []
+    for action in step.on_failure:
+        body += _action_lines(action, "onFailure", step, names)
+    body.append(
+        f"raise StepFailedError({pysrc.literal(step.step_id)}, response, "
+        "'success criterion not met: ' + unmet)"
+    )
+    return lines + [_INDENT + line for line in body]
+
+
 def _uses_body(step: ir.Step) -> bool:
-    holders: list[object] = [c.condition for c in step.success_criteria]
-    holders += [o.value for o in step.outputs]
-    holders += [c.condition for a in step.on_success for c in a.criteria]
+    holders: list[object] = [*step.success_criteria, *(o.value for o in step.outputs)]
+    holders += [c for a in (*step.on_success, *step.on_failure) for c in a.criteria]
     return any(
         isinstance(e, ResponseRef) and e.source == "body"
         for h in holders
@@ -66,14 +96,27 @@ def _output(step: ir.Step, output: ir.Output, names: pyexpr.Names) -> str:
     return pyexpr.value(value, names)
 
 
-def _action_lines(action: ir.Action, names: pyexpr.Names) -> list[str]:
-    target = pysrc.literal(action.step_id) if action.kind == "goto" else "None"
-    what = f"goto {action.step_id}" if action.kind == "goto" else "end"
-    comment = pysrc.comment(f"onSuccess {action.name}: {what}")
-    if not action.criteria:
+def _action_lines(action: ir.Action, field: str, step: ir.Step, names: pyexpr.Names) -> list[str]:
+    conditions = [pyexpr.criterion(c, names) for c in action.criteria]
+    if action.kind == "retry":
+        key = pysrc.literal(step.step_id)
+        limit = action.retry_limit if action.retry_limit is not None else 1
+        conditions.append(
+            f"_may_retry(state.retries, {key}, {pysrc.literal(action.name)}, {limit})"
+        )
+        delay = pysrc.literal(float(action.retry_after or 0.0))
+        via = pysrc.literal(action.step_id) if action.step_id else "None"
+        target = f"_Retry({key}, _retry_delay(response, {delay}), {via})"
+        what = f"retry at most {limit} time(s), {action.retry_after or 0} s apart"
+        what += f", running {action.step_id} first" if action.step_id else ""
+    elif action.kind == "goto":
+        target, what = pysrc.literal(action.step_id), f"goto {action.step_id}"
+    else:
+        target, what = "None", "end the workflow"
+    comment = pysrc.comment(f"{field} {action.name}: {what}")
+    if not conditions:
         return [comment, f"return {target}"]
-    condition = " and ".join(pyexpr.criterion(c, names) for c in action.criteria)
-    return [comment, f"if {condition}:", f"    return {target}"]
+    return [comment, f"if {' and '.join(conditions)}:", f"    return {target}"]
 
 
 def _default_next(step: ir.Step, names: pyexpr.Names) -> str:

@@ -1,0 +1,156 @@
+"""Behaviour: failure actions (retry, goto, end), workflow-level defaults and reusable
+actions, over real HTTP against a scripted server on 127.0.0.1, sync and async."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from scripted_server import ScriptedServer, reply
+
+FIXTURE = Path(__file__).parent / "fixtures" / "behaviour" / "failures.arazzo.yaml"
+
+
+@pytest.fixture
+def modules(compile_workflows: Callable[[Path], dict[str, ModuleType]]) -> dict[str, ModuleType]:
+    return compile_workflows(FIXTURE)
+
+
+class Clock:
+    """An injected `sleep` that records the waits instead of waiting."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+    async def sleep_async(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def run(
+    module: ModuleType, name: str, is_async: bool, clock: Clock | None, **arguments: Any
+) -> Any:
+    if is_async:
+        if clock is not None:
+            arguments["sleep"] = clock.sleep_async
+        return asyncio.run(getattr(module, name + "_async")(**arguments))
+    if clock is not None:
+        arguments["sleep"] = clock.sleep
+    return getattr(module, name)(**arguments)
+
+
+ASYNC = pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+
+
+@ASYNC
+def test_retry_until_success_waits_retry_after(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    script = {"/jobs/7": [reply(503), reply(503), reply(200, {"state": "done"})]}
+    clock = Clock()
+    with ScriptedServer(script) as server:
+        outputs = run(
+            modules["poll_job"], "poll_job", is_async, clock, job_id="7", base_url=server.base_url
+        )
+    assert outputs == {"state": "done"}
+    assert server.paths() == ["/jobs/7"] * 3
+    assert clock.waits == [0.5, 0.5]
+
+
+@ASYNC
+def test_retry_limit_is_respected_then_the_step_fails(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    module = modules["poll_job"]
+    clock = Clock()
+    with (
+        ScriptedServer({"/jobs/7": [reply(503)]}) as server,
+        pytest.raises(module.StepFailedError) as caught,
+    ):
+        run(module, "poll_job", is_async, clock, job_id="7", base_url=server.base_url)
+    assert len(server.requests) == 1 + 3  # the first try and retryLimit retries
+    assert clock.waits == [0.5, 0.5, 0.5]
+    assert caught.value.status_code == 503
+    assert "success criterion not met: $statusCode == 200" in str(caught.value)
+
+
+def test_retry_after_header_wins_and_is_capped(modules: dict[str, ModuleType]) -> None:
+    script = {
+        "/jobs/7": [
+            reply(503, Retry_After="2"),
+            reply(503, Retry_After="3600"),
+            reply(200, {"state": "queued"}),
+        ]
+    }
+    clock = Clock()
+    with ScriptedServer(script) as server:
+        run(
+            modules["poll_job"], "poll_job", False, clock,
+            job_id="7", base_url=server.base_url, max_retry_delay=10.0,
+        )  # fmt: skip
+    assert clock.waits == [2.0, 10.0]
+
+
+def test_retries_count_against_the_step_budget(modules: dict[str, ModuleType]) -> None:
+    module = modules["poll_job"]
+    with (
+        ScriptedServer({"/jobs/7": [reply(503)]}) as server,
+        pytest.raises(module.StepBudgetExceededError),
+    ):
+        run(module, "poll_job", False, Clock(), job_id="7", base_url=server.base_url, max_steps=2)
+    assert len(server.requests) == 2
+
+
+@ASYNC
+def test_goto_on_failure(modules: dict[str, ModuleType], is_async: bool) -> None:
+    script = {"/jobs/9": [reply(404)], "/fallback": [reply(200, {"state": "queued"})]}
+    with ScriptedServer(script) as server:
+        run(modules["fall_back"], "fall_back", is_async, None, job_id="9", base_url=server.base_url)
+    assert server.paths() == ["/jobs/9", "/fallback"]
+
+
+def test_workflow_level_end_action_is_the_default(modules: dict[str, ModuleType]) -> None:
+    """A 500 matches no step action; the workflow's `giveUp` (end) applies."""
+    with ScriptedServer({"/jobs/9": [reply(500)]}) as server:
+        outputs = run(
+            modules["fall_back"], "fall_back", False, None, job_id="9", base_url=server.base_url
+        )
+    assert outputs == {}
+    assert server.paths() == ["/jobs/9"]
+
+
+def test_success_end_action_skips_the_rest(modules: dict[str, ModuleType]) -> None:
+    with ScriptedServer({"/jobs/9": [reply(200, {"state": "done"})]}) as server:
+        run(modules["fall_back"], "fall_back", False, None, job_id="9", base_url=server.base_url)
+    assert server.paths() == ["/jobs/9"]
+
+
+@ASYNC
+def test_retry_runs_the_named_step_first(modules: dict[str, ModuleType], is_async: bool) -> None:
+    script = {
+        "/jobs/5": [reply(401), reply(200, {"state": "done"})],
+        "/token": [reply(200, {"token": "t"})],
+    }
+    clock = Clock()
+    with ScriptedServer(script) as server:
+        outputs = run(
+            modules["refresh_and_retry"], "refresh_and_retry", is_async, clock,
+            job_id="5", base_url=server.base_url,
+        )  # fmt: skip
+    assert outputs == {"state": "done"}
+    assert server.paths() == ["/jobs/5", "/token", "/jobs/5"]
+    assert clock.waits == [0.0]
+
+
+def test_a_second_401_is_not_retried_again(modules: dict[str, ModuleType]) -> None:
+    module = modules["refresh_and_retry"]
+    script = {"/jobs/5": [reply(401)], "/token": [reply(200, {"token": "t"})]}
+    with ScriptedServer(script) as server, pytest.raises(module.StepFailedError):
+        run(module, "refresh_and_retry", False, Clock(), job_id="5", base_url=server.base_url)
+    assert server.paths() == ["/jobs/5", "/token", "/jobs/5"]
