@@ -19,6 +19,7 @@ from generator.expressions import (
     Method,
     Not,
     Or,
+    OutputRef,
     Prop,
     ResponseRef,
     RuntimeExpr,
@@ -26,6 +27,7 @@ from generator.expressions import (
     StepRef,
     Template,
     Url,
+    WorkflowRef,
     unparse,
 )
 
@@ -62,27 +64,35 @@ def check_workflow(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
     _check_step_ids(workflow, diagnostics)
     _check_gotos(workflow, diagnostics)
     _check_params(workflow, diagnostics)
-    for span, node, when in _uses(workflow):
+    for span, node, when, step in _uses(workflow):
         for expr in iter_expressions(node):
-            _check_expression(workflow, expr, span, when, diagnostics)
+            if isinstance(expr, (OutputRef, WorkflowRef)):
+                _check_call_ref(workflow, step, expr, span, diagnostics)
+            else:
+                _check_expression(workflow, expr, span, when, diagnostics)
 
 
-def _uses(workflow: ir.Workflow) -> Iterator[tuple[Span, Any, str]]:
-    """Everything that holds expressions, with where it is and when it is evaluated."""
+def _uses(workflow: ir.Workflow) -> Iterator[tuple[Span, Any, str, ir.Step | None]]:
+    """Everything that holds expressions: where it is, when it is evaluated, its step."""
     for step in workflow.steps:
+        after = "call" if step.call else "response"
         for param in step.params:
-            yield param.span, param.value, "request"
+            yield param.span, param.value, "request", step
+        for _, value in step.call.args if step.call else ():
+            yield step.span, value, "request", step
         if step.body is not None:
-            yield step.span, step.body.value, "request"
+            yield step.span, step.body.value, "request", step
+            for replacement in step.body.replacements:
+                yield replacement.span, replacement.value, "request", step
         for criterion in step.success_criteria:
-            yield criterion.span, criterion, "response"
+            yield criterion.span, criterion, after, step
         for action in (*step.on_success, *step.on_failure):
             for criterion in action.criteria:
-                yield criterion.span, criterion, "response"
+                yield criterion.span, criterion, after, step
         for output in step.outputs:
-            yield output.span, output.value, "response"
+            yield output.span, output.value, after, step
     for output in workflow.outputs:
-        yield output.span, output.value, "workflow"
+        yield output.span, output.value, "workflow", None
 
 
 def _check_step_ids(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
@@ -104,7 +114,7 @@ def _check_gotos(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
         for action in (*step.on_success, *step.on_failure):
             if action.kind == "end":
                 continue
-            if action.step_id is None and action.kind == "goto":
+            if action.step_id is None and action.kind == "goto" and action.call is None:
                 diagnostics.error(
                     "AG602",
                     action.span,
@@ -150,6 +160,7 @@ def _check_expression(
             "use $inputs, $steps.<id>.outputs, $statusCode, $response, $url or $method",
         )
     elif isinstance(expr, _RESPONSE_ROOTS) and when != "response":
+        # a workflow step ("call") has outputs, not an HTTP response
         diagnostics.error(
             "AG606",
             span,
@@ -166,6 +177,40 @@ def _check_expression(
         )
     elif isinstance(expr, StepRef):
         _check_step_ref(workflow, expr, text, span, diagnostics)
+
+
+def _check_call_ref(
+    workflow: ir.Workflow,
+    step: ir.Step | None,
+    expr: OutputRef | WorkflowRef,
+    span: Span,
+    diagnostics: Diagnostics,
+) -> None:
+    """`$outputs.x` in a workflow step; `$workflows.<dependency>.outputs.x` anywhere."""
+    text = unparse(expr)
+    if isinstance(expr, OutputRef):
+        call = step.call if step else None
+        available = call.output_keys if call else None
+        what = f"workflow {call.workflow_id!r}" if call else "this place"
+    else:
+        call = next((c for c in workflow.depends_on if c.workflow_id == expr.workflow_id), None)
+        available = call.output_keys if call and expr.field == "outputs" else None
+        what = f"dependency {expr.workflow_id!r}"
+    if available is None:
+        diagnostics.error(
+            "AG611",
+            span,
+            f"'{text}' has no value here",
+            "$outputs.<name> reads the outputs of the workflow a step runs; "
+            "$workflows.<id>.outputs.<name> needs <id> in dependsOn",
+        )
+    elif expr.name not in available:
+        diagnostics.error(
+            "AG612",
+            span,
+            f"'{text}': {what} has no output {expr.name!r}",
+            f"its outputs: {', '.join(available) or 'none'}",
+        )
 
 
 def _check_step_ref(

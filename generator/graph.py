@@ -148,7 +148,12 @@ def workflow_graph(workflow: ir.Workflow, index: int = 0) -> Cluster:
         Node(ids.end, "end", ("end",)),
         Node(ids.failed, "failed", (FAILED_LABEL,)),
     ]
-    edges = [Edge(ids.start, ids.steps[0] if ids.steps else ids.end, "start", "")]
+    first = ids.steps[0] if ids.steps else ids.end
+    edges = [Edge(ids.start, first, "start", "")]
+    for number, call in enumerate(workflow.depends_on):  # run before the first step
+        node = f"{ids.prefix}_d{number}"
+        nodes.insert(1 + number, Node(node, "start", (f"depends on {call.workflow_id}",)))
+        edges.insert(number, Edge(node, ids.start, "start", "runs first"))
     for position, (node, step) in enumerate(zip(ids.steps, workflow.steps, strict=True)):
         following = ids.steps[position + 1] if position + 1 < len(ids.steps) else ids.end
         edges += _success_edges(node, step, ids)
@@ -181,7 +186,8 @@ class _Ids:
 
 
 def _step_node(node: str, step: ir.Step) -> Node:
-    # Steps always have a path today; a step that calls a workflow will not.
+    if step.call is not None:
+        return Node(node, "step", (step.step_id, f"runs workflow {step.call.workflow_id}"))
     operation = f"{step.method} {step.path}" if step.path else step.operation_id or ""
     return Node(node, "step", (step.step_id, operation) if operation else (step.step_id,))
 
@@ -191,10 +197,11 @@ def _success_edges(node: str, step: ir.Step, ids: _Ids) -> list[Edge]:
     edges = []
     numbered = len(step.on_success) > 1
     for number, action in enumerate(step.on_success, 1):
-        target = ids.end if action.kind == "end" else ids.target(action.step_id)
+        target = ids.end if action.kind == "end" or action.call else ids.target(action.step_id)
         prefix = f"{number}. " if numbered else ""
         criteria = _criteria_text(action.criteria) or "always"
-        edges.append(Edge(node, target, "success", f"{prefix}{action.name}: {criteria}"))
+        runs = f" (runs workflow {action.call.workflow_id})" if action.call else ""
+        edges.append(Edge(node, target, "success", f"{prefix}{action.name}: {criteria}{runs}"))
         if _always(action):
             break
     return edges
@@ -212,6 +219,8 @@ def _default_edge(node: str, step: ir.Step, following: str) -> Edge:
 def _failure_edges(node: str, step: ir.Step, ids: _Ids) -> list[Edge]:
     """When the success criteria do not hold: the `onFailure` actions in priority
     order, up to the first that always matches; else StepFailedError."""
+    if step.call is not None:
+        return [Edge(node, ids.failed, "failure", f"if workflow {step.call.workflow_id} fails")]
     holds = _criteria_text(step.success_criteria) or _NO_CRITERIA
     edges = []
     numbered = len(step.on_failure) > 1
@@ -227,7 +236,7 @@ def _failure_edges(node: str, step: ir.Step, ids: _Ids) -> list[Edge]:
 
 
 def _failure_target(node: str, action: ir.Action, ids: _Ids) -> str:
-    if action.kind == "end":
+    if action.kind == "end" or action.call is not None:
         return ids.end
     if action.kind == "retry":
         return ids.target(action.step_id) if action.step_id else node
@@ -238,6 +247,8 @@ def _failure_what(action: ir.Action) -> str:
     if action.kind == "retry":
         delay = action.retry_after or 0
         return f"retry at most {action.retry_limit} time(s) after {delay:g} s"
+    if action.call is not None:
+        return f"run workflow {action.call.workflow_id}, then end"
     return "end" if action.kind == "end" else f"goto {action.step_id}"
 
 
@@ -249,6 +260,8 @@ def _criteria_text(criteria: tuple[ir.Criterion, ...]) -> str:
 
 
 def _criterion_text(criterion: ir.Criterion) -> str:
+    if isinstance(criterion, ir.QueryCriterion):
+        return criterion.describe()
     compiled = unparse(criterion.condition)
     written = criterion.source.strip()
     return compiled if written == compiled else f"{compiled} (as written: {written})"

@@ -49,25 +49,74 @@ class Input:
 
 @dataclass(frozen=True)
 class Param:
+    """A step parameter and how OpenAPI says to serialize it (resolved at build time)."""
+
     name: str
     location: str  # path, query, header, cookie
+    value: Value
+    span: Span
+    style: str = ""  # simple, label, matrix, form, spaceDelimited, pipeDelimited, deepObject
+    explode: bool = False
+    allow_reserved: bool = False  # query only: reserved characters are sent as they are
+    media_type: str | None = None  # the value is written as this type (OpenAPI `content`)
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """A Payload Replacement Object applied when the request is built."""
+
+    pointer: tuple[str, ...]  # RFC 6901 tokens; "-" appends to an array
     value: Value
     span: Span
 
 
 @dataclass(frozen=True)
 class Body:
+    """A request body; `kind` is json, form, multipart, text, xml or binary."""
+
     content_type: str
     value: Value
+    kind: str = "json"
+    charset: str = "utf-8"  # how text bodies are encoded
+    replacements: tuple[Replacement, ...] = ()  # in order; folded into `value` where it is literal
 
 
 @dataclass(frozen=True)
 class Criterion:
-    """A compiled condition; `source` is the text as written, for messages."""
+    """A compiled condition; `source` is the text as written, for messages.
+
+    For a simple condition `condition` is its tree. A `QueryCriterion` (regex,
+    JSONPath, XPath) keeps its context expression in `condition`, so every pass
+    that looks for the runtime expressions a criterion reads finds it there.
+    """
 
     condition: Cond
     source: str
     span: Span
+
+    def describe(self) -> str:
+        """The compiled criterion in one line, for people (graphs, messages)."""
+        return unparse(self.condition)
+
+
+@dataclass(frozen=True)
+class QueryCriterion(Criterion):
+    """A regex, JSONPath or XPath criterion applied to the value of `condition`.
+
+    `query` was checked when generating: a Python `re` pattern (searched for),
+    an RFC 9535 JSONPath query (holds when it selects a node) or an XPath
+    expression (holds when its effective boolean value is true). `path` is set
+    for a singular JSONPath query (`$.a[0]`): its member names and indexes, so
+    it compiles to a plain lookup.
+    """
+
+    kind: str  # "regex", "jsonpath" or "xpath"
+    query: str
+    dialect: str  # "re", "rfc9535", "draft-goessner-dispatch-jsonpath-00", "xpath-10".."xpath-31"
+    path: tuple[str | int, ...] | None = None
+
+    def describe(self) -> str:
+        return f"{self.kind} {self.query!r} on {unparse(self.condition)}"
 
 
 @dataclass(frozen=True)
@@ -81,6 +130,7 @@ class Action:
     retry_after: float | None  # retry: seconds to wait (a Retry-After header wins)
     retry_limit: int | None  # retry: how many retries at most (the spec's default is 1)
     span: Span
+    call: WorkflowCall | None = None  # goto a workflow: run it, then end this one
 
 
 @dataclass(frozen=True)
@@ -90,6 +140,20 @@ class Output:
     value: RuntimeExpr
     type: PyType
     required: bool  # the response schema requires the value to be present
+    span: Span
+
+
+@dataclass(frozen=True)
+class WorkflowCall:
+    """A call of another workflow of the same document: a step's, or a dependency's."""
+
+    workflow_id: str
+    module: str  # the callee's module, a sibling in the same package
+    function: str  # the callee's function (its async twin has the `_async` suffix)
+    outputs_class: str
+    args: tuple[tuple[str, Value], ...]  # (the callee's parameter name, the value)
+    output_keys: dict[str, str]  # the callee's output names -> its TypedDict keys
+    same_api: bool  # the callee calls the same API, so it gets the caller's base_url
     span: Span
 
 
@@ -109,6 +173,7 @@ class Step:
     outputs: tuple[Output, ...]
     declared_params: tuple[tuple[str, str], ...]  # (name, location) the operation declares
     span: Span
+    call: WorkflowCall | None = None  # a step that runs another workflow (method/path empty)
 
 
 @dataclass(frozen=True)
@@ -126,6 +191,7 @@ class Workflow:
     steps: tuple[Step, ...]
     outputs: tuple[Output, ...]
     span: Span
+    depends_on: tuple[WorkflowCall, ...] = ()  # run first, in order, before the first step
 
 
 def dump(node: Any, indent: str = "") -> str:

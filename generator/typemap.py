@@ -60,6 +60,7 @@ INT = PyType("name", "int")
 FLOAT = PyType("name", "float")
 BOOL = PyType("name", "bool")
 NONE = PyType("name", "None")
+BYTES = PyType("name", "bytes")  # inbound binary strings: the caller passes bytes
 
 _SIMPLE = {
     "string": STR,
@@ -136,6 +137,8 @@ def _literal_type(schema: dict[str, Any]) -> PyType | None:
 def _typed(
     name: str, schema: dict[str, Any], resolve: RefResolver, inbound: bool, depth: int
 ) -> PyType:
+    if name == "string" and inbound and _is_binary(schema):
+        return BYTES
     if name in _SIMPLE:
         return _SIMPLE[name]
     if name == "array":
@@ -150,6 +153,14 @@ def _typed(
         )
         return PyType("mapping" if inbound else "dict", args=(value,))
     return ANY
+
+
+def _is_binary(schema: dict[str, Any]) -> bool:
+    """Raw bytes: `format: binary`, or (OpenAPI 3.1) unencoded application/octet-stream."""
+    if schema.get("format") == "binary":
+        return True
+    octets = schema.get("contentMediaType") == "application/octet-stream"
+    return octets and "contentEncoding" not in schema
 
 
 def schema_at(schema: Any, tokens: tuple[str, ...], resolve: RefResolver) -> tuple[Any, bool]:

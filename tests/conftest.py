@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import os
 import sys
 import tempfile
@@ -46,18 +46,17 @@ def compile_workflows(tmp_path: Path) -> Callable[[Path], dict[str, ModuleType]]
         result = compile_specs([document])
         errors = [d.render() for d in result.diagnostics if d.level is Level.ERROR]
         assert not errors, errors
-        out = tmp_path / "out"
-        write_tree(out, result.files)
-        modules = {}
-        for workflow in result.workflows:
-            path = out / workflow.package / f"{workflow.module}.py"
-            name = f"_arazzo_test_{tmp_path.name}_{workflow.package}_{workflow.module}"
-            spec = importlib.util.spec_from_file_location(name, path)
-            assert spec is not None and spec.loader is not None
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module  # dataclasses resolve annotations through sys.modules
-            spec.loader.exec_module(module)
-            modules[workflow.module] = module
+        # A package name of its own per test, so generated modules never collide.
+        root = "_arazzo_" + "".join(c if c.isalnum() else "_" for c in tmp_path.name)
+        write_tree(tmp_path / "packages" / root, result.files)
+        sys.path.insert(0, str(tmp_path / "packages"))
+        try:
+            modules = {
+                w.module: importlib.import_module(f"{root}.{w.package}.{w.module}")
+                for w in result.workflows
+            }
+        finally:
+            sys.path.remove(str(tmp_path / "packages"))
         return modules
 
     return compile_document

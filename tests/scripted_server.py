@@ -33,6 +33,7 @@ class ScriptedServer:
     def __init__(self, script: dict[str, list[Reply]]) -> None:
         self.script = {path: list(replies) for path, replies in script.items()}
         self.requests: list[tuple[str, str]] = []
+        self.headers: list[dict[str, str]] = []  # of each request, names lower-cased
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._thread = threading.Thread(
@@ -47,9 +48,10 @@ class ScriptedServer:
     def paths(self) -> list[str]:
         return [path for _, path in self.requests]
 
-    def answer(self, method: str, path: str) -> Reply:
+    def answer(self, method: str, path: str, headers: dict[str, str] | None = None) -> Reply:
         with self._lock:
             self.requests.append((method, path))
+            self.headers.append(headers or {})
             replies = self.script.get(path)
             if not replies:
                 return reply(404, {"message": "not scripted"})
@@ -78,7 +80,8 @@ def _handler(owner: ScriptedServer) -> type[BaseHTTPRequestHandler]:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             self.rfile.read(length)
-            answer = owner.answer(self.command, self.path)
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            answer = owner.answer(self.command, self.path, headers)
             self.send_response(answer.status)
             for name, value in answer.headers.items():
                 self.send_header(name, value)

@@ -84,6 +84,7 @@ def documents() -> dict[str, list[ir.Workflow]]:
         "priorities": build(PRIORITIES_DOC),
         "hostile": build(HOSTILE_DOC),
         "failures": build(FIXTURES / "behaviour" / "failures.arazzo.yaml"),
+        "calls": build(FIXTURES / "behaviour" / "calls.arazzo.yaml"),
     }
 
 
@@ -117,7 +118,7 @@ class Parsed:
 # Mermaid: a label holds only these raw characters, entity codes and (in nodes) <br/>.
 _MERMAID_LABEL = r"(?:[A-Za-z0-9 _\-.,/$=!'()\[\]{}+*?@^~]|: |#[A-Za-z0-9]+;)+"
 _MERMAID_NODE_LABEL = rf"(?=.)(?:{_MERMAID_LABEL})?(?:<br/>(?:{_MERMAID_LABEL})?)*"
-_MERMAID_ID = r"w\d+_(?:start|finish|failed|s\d+)"
+_MERMAID_ID = r"w\d+_(?:start|finish|failed|s\d+|d\d+)"
 _MERMAID_SHAPES = {("([", "])"): "terminal", ("[", "]"): "step", ("{{", "}}"): "failed"}
 _MERMAID_LINES = {
     "subgraph": re.compile(rf'    subgraph (w\d+)\["({_MERMAID_LABEL})"\]'),
@@ -262,7 +263,7 @@ def test_seed_graph_matches_the_pinned_file(
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("name", ["branching", "priorities", "hostile", "failures"])
+@pytest.mark.parametrize("name", ["branching", "priorities", "hostile", "failures", "calls"])
 def test_fixture_graph_matches_the_pinned_file(
     documents: dict[str, list[ir.Workflow]], name: str, fmt: Format
 ) -> None:
@@ -645,7 +646,9 @@ def svg_groups(svg: ET.Element, kind: str) -> list[tuple[str, list[str]]]:
 
 
 @needs_dot
-@pytest.mark.parametrize("name", ["seeds", "branching", "priorities", "hostile", "failures"])
+@pytest.mark.parametrize(
+    "name", ["seeds", "branching", "priorities", "hostile", "failures", "calls"]
+)
 def test_dot_accepts_the_output_and_draws_the_same_graph(
     seeds: dict[str, ir.Workflow], documents: dict[str, list[ir.Workflow]], name: str
 ) -> None:
@@ -686,3 +689,15 @@ def test_failure_actions_are_drawn_in_priority_order(
     assert "2. giveUp: end" in text
     retry = render_graphs([w for w in documents["failures"] if w.workflow_id == "poll-job"], "dot")
     assert "retryBusy: retry at most 3 time(s) after 0.5 s when $statusCode == 503" in retry
+
+
+def test_workflow_steps_and_dependencies_are_drawn(
+    documents: dict[str, list[ir.Workflow]],
+) -> None:
+    by_id = {w.workflow_id: w for w in documents["calls"]}
+    two = render_graphs([by_id["two-jobs"]], "dot")
+    assert '"w0_s0" [label="one\\nruns workflow get-state", shape=box];' in two
+    assert '[label="if workflow get-state fails", style=dashed]' in two
+    token = render_graphs([by_id["with-token"]], "mermaid")
+    assert 'w0_d0(["depends on get-token"])' in token
+    assert 'w0_d0 -->|"runs first"| w0_start' in token

@@ -131,26 +131,6 @@ def _ran(outputs: _T | None, step_id: str) -> _T:
     return outputs
 
 
-def _compare(left: Any, op: str, right: Any) -> bool:
-    """Arazzo's loose comparison: strings compare case-insensitively."""
-    if isinstance(left, str) and isinstance(right, str):
-        left, right = left.casefold(), right.casefold()
-    if op == "==":
-        return bool(left == right)
-    if op == "!=":
-        return bool(left != right)
-    try:
-        if op == "<":
-            return bool(left < right)
-        if op == "<=":
-            return bool(left <= right)
-        if op == ">":
-            return bool(left > right)
-        return bool(left >= right)
-    except TypeError:
-        return False
-
-
 def _text(*parts: Any) -> str:
     """A template string with its embedded values filled in."""
     return "".join(
@@ -158,30 +138,118 @@ def _text(*parts: Any) -> str:
     )
 
 
-def _scalar(value: Any) -> str:
-    """A parameter value as text: JSON spelling for booleans and numbers."""
+def _scalar(value: Any, name: str) -> str:
+    """A primitive parameter value as text: JSON spelling for booleans and numbers."""
     if isinstance(value, str):
         return value
     if isinstance(value, (bool, int, float)):
         return json.dumps(value)
     raise WorkflowError(
-        f"workflow {WORKFLOW_ID!r}: a parameter value must be a string, number or boolean, "
-        f"not {type(value).__name__}"
+        f"workflow {WORKFLOW_ID!r}: parameter {name!r} holds a {type(value).__name__}; "
+        "OpenAPI serializes strings, numbers, booleans and flat arrays and objects of them"
     )
 
 
-def _segment(value: Any, name: str, step_id: str) -> str:
-    """A path parameter value, percent-encoded as one path segment."""
+def _flat(value: Any, name: str) -> str | list[str] | dict[str, str]:
+    """A parameter value as text: a primitive, array items or object members.
+
+    Items and members that are None are left out, as RFC 6570 leaves out undefined values.
+    """
+    if isinstance(value, Mapping):
+        return {
+            str(key): _scalar(item, name)
+            for key, item in value.items()
+            if item is not None
+        }
+    if isinstance(value, (list, tuple)):
+        return [_scalar(item, name) for item in value if item is not None]
+    return _scalar(value, name)
+
+
+def _quote(text: str) -> str:
+    """Percent-encode everything but RFC 3986 unreserved characters."""
+    return quote(text, safe="")
+
+
+def _expand(
+    flat: str | list[str] | dict[str, str],
+    separator: str,
+    explode: bool,
+    encode: Callable[[str], str],
+) -> str:
+    """RFC 6570 expansion: exploded items joined by `separator`, others by ','."""
+    if isinstance(flat, str):
+        return encode(flat)
+    if isinstance(flat, list):
+        return (separator if explode else ",").join(encode(item) for item in flat)
+    if explode:
+        return separator.join(
+            f"{encode(key)}={encode(item)}" for key, item in flat.items()
+        )
+    return ",".join(f"{encode(key)},{encode(item)}" for key, item in flat.items())
+
+
+def _present(value: Any, name: str, step_id: str) -> Any:
+    """A path parameter value, which must not be missing."""
     if value is None:
         raise WorkflowError(
             f"workflow {WORKFLOW_ID!r}: step {step_id!r}: path parameter {name!r} has no value",
             step_id=step_id,
         )
-    return quote(_scalar(value), safe="")
+    return value
+
+
+def _segment(value: Any, name: str, step_id: str, *, explode: bool = False) -> str:
+    """A path parameter in OpenAPI style `simple`: `blue`, `blue,black`, `R,100,G,200`."""
+    return _expand(_flat(_present(value, name, step_id), name), ",", explode, _quote)
+
+
+def _form_pairs(
+    name: str, value: Any, explode: bool, quote_value: Callable[[str], str]
+) -> list[str] | None:
+    """`name=value` pairs in OpenAPI style `form`; None leaves the parameter out."""
+    if value is None:
+        return None
+    flat = _flat(value, name)
+    if explode and isinstance(flat, list) and flat:
+        return [f"{_quote(name)}={quote_value(item)}" for item in flat]
+    if explode and isinstance(flat, dict) and flat:
+        return [f"{_quote(key)}={quote_value(item)}" for key, item in flat.items()]
+    return [f"{_quote(name)}=" + _expand(flat, ",", False, quote_value)]
+
+
+def _form(
+    name: str,
+    value: Any,
+    *,
+    explode: bool = True,
+    quote_value: Callable[[str], str] = _quote,
+) -> str | None:
+    """A query parameter in OpenAPI style `form`: `color=blue&color=black` when exploded."""
+    pairs = _form_pairs(name, value, explode, quote_value)
+    return None if pairs is None else "&".join(pairs)
+
+
+def _header(value: Any, name: str, *, explode: bool = False) -> str | None:
+    """A header parameter in OpenAPI style `simple`, not percent-encoded; None leaves it out."""
+    if value is None:
+        return None
+    text = _expand(_flat(value, name), ",", explode, str)
+    if not all(" " <= char <= "~" or char == "\t" for char in text):
+        raise WorkflowError(
+            f"workflow {WORKFLOW_ID!r}: header {name!r} can only hold visible ASCII "
+            f"characters, spaces and tabs, not {text!r}"
+        )
+    return text
+
+
+def _fill(*parts: Any) -> str | None:
+    """A parameter template's text, or None (leave the parameter out) when a value is missing."""
+    return None if any(part is None for part in parts) else _text(*parts)
 
 
 def _jsonable(value: Any) -> Any:
-    """Mappings and tuples a caller passed in, as dicts and lists json can write."""
+    """Mappings and tuples a caller passed in, as (new) dicts and lists json can write."""
     if isinstance(value, Mapping):
         return {str(key): _jsonable(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
@@ -191,14 +259,20 @@ def _jsonable(value: Any) -> Any:
 
 @dataclasses.dataclass(frozen=True)
 class _Request:
-    """One HTTP request of a step, with every value already filled in."""
+    """One HTTP request of a step, with every parameter already serialized.
+
+    `query` and `cookies` hold encoded `name=value` pieces (None: left out); `body` is
+    a JSON value, `content` an already encoded body of any other type.
+    """
 
     method: str
     path: str
-    query: dict[str, Any] = dataclasses.field(default_factory=dict)
-    headers: dict[str, Any] = dataclasses.field(default_factory=dict)
+    query: list[str | None] = dataclasses.field(default_factory=list)
+    headers: dict[str, str | None] = dataclasses.field(default_factory=dict)
+    cookies: list[str | None] = dataclasses.field(default_factory=list)
     content_type: str | None = None
     body: Any = None
+    content: bytes | None = None
 
     def build(
         self,
@@ -207,20 +281,41 @@ class _Request:
         headers: Mapping[str, str] | None,
         timeout: float,
     ) -> httpx.Request:
-        merged = dict(headers or {})
-        merged.update((k, _scalar(v)) for k, v in self.headers.items() if v is not None)
-        content = None
+        merged = httpx.Headers(headers)
+        for name, value in self.headers.items():
+            if value is not None:
+                merged[name] = value  # the step's own header wins, whatever its case
+        content = self.content
         if self.content_type is not None:
             merged["Content-Type"] = self.content_type
-            content = json.dumps(_jsonable(self.body)).encode()
-        return http.build_request(
+            if content is None:
+                content = json.dumps(_jsonable(self.body)).encode()
+        # a segment that is only dots would be removed as a dot-segment (RFC 3986 5.2.4)
+        path = "/".join(
+            "%2E" * len(s) if s in (".", "..") else s for s in self.path.split("/")
+        )
+        url = base_url.rstrip("/") + path
+        query = "&".join(piece for piece in self.query if piece)
+        request = http.build_request(
             self.method,
-            base_url.rstrip("/") + self.path,
-            params={k: _scalar(v) for k, v in self.query.items() if v is not None},
+            url + "?" + query if query else url,
             headers=merged,
             content=content,
             timeout=timeout,
         )
+        cookies = [
+            pair.strip() for piece in self.cookies if piece for pair in piece.split(";")
+        ]
+        if cookies:
+            # after the client's cookie jar and the caller's Cookie header; ours win by name
+            ours = {pair.split("=", 1)[0] for pair in cookies}
+            kept = [
+                pair.strip()
+                for pair in request.headers.get("Cookie", "").split(";")
+                if pair.strip() and pair.strip().split("=", 1)[0] not in ours
+            ]
+            request.headers["Cookie"] = "; ".join(kept + cookies)
+        return request
 
 
 def _count_step(steps_run: int, max_steps: int, step_id: str) -> int:

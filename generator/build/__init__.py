@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import ir, pysrc
+from generator.build.calls import build_order
 from generator.build.operations import Sources
 from generator.build.workflow import Naming, WorkflowBuilder
 from generator.checks import check_workflow
 from generator.diagnostics import Diagnostics, Span
 from generator.load import Document, Loader, join_pointer
 from generator.sources import SourceLoader, SourceOptions, is_url
-from generator.spec.arazzo import ArazzoDocument, SourceDescription, read_arazzo
+from generator.spec.arazzo import ArazzoDocument, SourceDescription, Workflow, read_arazzo
 from generator.spec.openapi import OpenApiDocument, Resolver, read_openapi
 
 #: Module-level names of a generated module; workflow-derived names avoid them.
@@ -83,20 +84,33 @@ class Project:
         builder = WorkflowBuilder(document, sources, self.diagnostics)
         package = self._package(document, path)
         modules = pysrc.Namespace(reserved=MODULE_NAMES)
-        workflows = []
-        for workflow in self._unique(document):
-            naming = _naming(
-                package, modules.claim(pysrc.snake_case(workflow.workflow_id)), workflow.workflow_id
+        unique = self._unique(document)
+        namings = {
+            w.workflow_id: _naming(
+                package, modules.claim(pysrc.snake_case(w.workflow_id)), w.workflow_id
             )
+            for w in unique
+        }
+        ordered, cyclic = build_order(unique, document.components)
+        for workflow in cyclic:
+            self.diagnostics.error(
+                "AG331",
+                document.doc.span(workflow.ptr),
+                f"workflow {workflow.workflow_id!r} calls or depends on itself "
+                "(through dependsOn or workflow steps)",
+                "break the cycle; a workflow cannot wait for itself",
+            )
+        built: dict[str, ir.Workflow] = {}
+        for workflow in ordered:
             errors_before = self.diagnostics.error_count
-            built = builder.build(workflow, naming)
-            if built is not None:
-                check_workflow(built, self.diagnostics)
-            if built is not None and self.diagnostics.error_count == errors_before:
-                workflows.append(built)
-        return workflows
+            result = builder.build(workflow, namings[workflow.workflow_id], built)
+            if result is not None:
+                check_workflow(result, self.diagnostics)
+            if result is not None and self.diagnostics.error_count == errors_before:
+                built[workflow.workflow_id] = result
+        return [built[w.workflow_id] for w in unique if w.workflow_id in built]
 
-    def _unique(self, document: ArazzoDocument) -> list:  # type: ignore[type-arg]
+    def _unique(self, document: ArazzoDocument) -> list[Workflow]:
         seen: set[str] = set()
         unique = []
         for workflow in document.workflows:

@@ -71,8 +71,11 @@ def _compile(builder: WorkflowBuilder, action: spec.Action) -> ir.Action:
             f"action {action.name!r} names both a stepId and a workflowId",
             "stepId and workflowId are mutually exclusive: keep one",
         )
-    if action.workflow_id is not None and action.type != "end":
-        builder.unsupported(f"{action.ptr}/workflowId", f"a {action.type} to another workflow")
+    call = None
+    if action.workflow_id is not None and action.type == "goto":
+        call = _goto_call(builder, action)
+    elif action.workflow_id is not None and action.type == "retry":
+        builder.unsupported(f"{action.ptr}/workflowId", "a retry that runs another workflow first")
     if action.type == "end" and (action.step_id or action.workflow_id):
         builder.diagnostics.warning(
             "AG322",
@@ -90,7 +93,20 @@ def _compile(builder: WorkflowBuilder, action: spec.Action) -> ir.Action:
         retry_after=action.retry_after if action.type == "retry" else None,
         retry_limit=retry_limit if action.type == "retry" else None,
         span=span,
+        call=call,
     )
+
+
+def _goto_call(builder: WorkflowBuilder, action: spec.Action) -> ir.WorkflowCall | None:
+    """A goto to a workflow runs it with this workflow's inputs of the same names."""
+    from generator.build.calls import call_for_dependency, resolve_callee
+
+    assert action.workflow_id is not None
+    pointer = f"{action.ptr}/workflowId"
+    callee = resolve_callee(builder, action.workflow_id, pointer, builder.built)
+    if callee is None:
+        return None
+    return call_for_dependency(builder, callee, builder.scope_inputs, pointer, False)
 
 
 def _check_retry_numbers(builder: WorkflowBuilder, action: spec.Action) -> None:

@@ -1,26 +1,82 @@
-"""Build: a step's request: its parameters (merged with the workflow's) and body."""
+"""Build: a step's request: its parameters (merged with the workflow's) and body.
+
+Parameters get their OpenAPI serialization (`style`, `explode`, `allowReserved`,
+or a `content` media type) from the operation, checked here so the emitter can
+call one runtime helper per style. Bodies get a kind from their content type
+(json, form, multipart, text, xml, binary); a JSON payload written as text is
+parsed into a value tree, and payload replacements are checked against it.
+"""
 
 from __future__ import annotations
 
+import codecs
+import dataclasses
 import re
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from generator import ir
+from generator.build.payloads import (
+    PayloadError,
+    UnsupportedPayload,
+    line_and_column,
+    parse_json_template,
+    parse_pointer,
+    replace,
+)
 from generator.build.values import read_value
+from generator.diagnostics import Span
 from generator.expressions import Template
 from generator.spec import arazzo as spec
-from generator.spec.openapi import Operation
+from generator.spec.openapi import Operation, OperationParameter
 
 if TYPE_CHECKING:
     from generator.build.workflow import WorkflowBuilder
 
 _PATH_TEMPLATE = re.compile(r"\{([^{}]+)\}")
+_TOKEN = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]+")
+_UNSUPPORTED_HINT = (
+    "arazzo-gen does not generate this workflow rather than emit code that ignores it"
+)
+
+#: The styles OpenAPI defines per location; the first is the default.
+STYLES = {
+    "path": ("simple", "label", "matrix"),
+    "query": ("form", "spaceDelimited", "pipeDelimited", "deepObject"),
+    "header": ("simple",),
+    "cookie": ("form",),
+}
+
+
+def media_base(media_type: str) -> str:
+    return media_type.split(";", 1)[0].strip().lower()
 
 
 def is_json_media(media_type: str) -> bool:
-    base = media_type.split(";", 1)[0].strip().lower()
+    base = media_base(media_type)
     return base == "application/json" or base.endswith("+json")
+
+
+def body_kind(media_type: str) -> str | None:
+    """How a body of this media type is written; None when arazzo-gen cannot write it."""
+    base = media_base(media_type)
+    if is_json_media(base):
+        return "json"
+    if base in ("application/xml", "text/xml") or base.endswith("+xml"):
+        return "xml"
+    if base.startswith("text/"):
+        return "text"
+    return {
+        "application/x-www-form-urlencoded": "form",
+        "multipart/form-data": "multipart",
+        "application/octet-stream": "binary",
+    }.get(base)
+
+
+def _unsupported(builder: WorkflowBuilder, span: Span, what: str) -> None:
+    builder.diagnostics.error("AG500", span, f"{what} is not supported yet", _UNSUPPORTED_HINT)
+
+
+# -- parameters ------------------------------------------------------------------------
 
 
 def read_params(
@@ -44,7 +100,12 @@ def read_params(
                 )
             seen.add(key)
             merged[key] = param
-    _reject_unsupported_styles(builder, merged.values(), operation)
+    declared = {(p.name, p.location): p for p in operation.parameters}
+    params = []
+    for key, param in merged.items():
+        serialized = _serialization(builder, param, declared.get(key))
+        if serialized is not None:
+            params.append(serialized)
     for name in _PATH_TEMPLATE.findall(operation.path):
         if (name, "path") not in merged:
             builder.diagnostics.error(
@@ -54,46 +115,93 @@ def read_params(
                 f"of {operation.method} {operation.path}",
                 f"add a parameter with name: {name}, in: path",
             )
-    return tuple(merged.values())
+    return tuple(params)
 
 
-#: OpenAPI's default serialization per location: (style, explode).
-_DEFAULT_STYLES = {"path": ("simple", False), "query": ("form", True), "header": ("simple", False)}
-
-
-def _reject_unsupported_styles(
-    builder: WorkflowBuilder, params: Iterable[ir.Param], operation: Operation
-) -> None:
-    declared = {(p.name, p.location): p for p in operation.parameters}
-    for param in params:
-        if param.location not in _DEFAULT_STYLES:
-            builder.diagnostics.error(
-                "AG500",
+def _serialization(
+    builder: WorkflowBuilder, param: ir.Param, declared: OperationParameter | None
+) -> ir.Param | None:
+    """`param` with the serialization its OpenAPI declaration asks for (checked)."""
+    location = param.location
+    if location not in STYLES:
+        _unsupported(builder, param.span, f"{location} parameters")
+        return None
+    default = STYLES[location][0]
+    if location in ("header", "cookie") and not _TOKEN.fullmatch(param.name):
+        builder.diagnostics.error(
+            "AG316",
+            param.span,
+            f"{param.name!r} is not a valid {location} name",
+            "header and cookie names are RFC 9110 tokens: letters, digits and !#$%&'*+-.^_`|~",
+        )
+        return None
+    if declared is not None and declared.media_type is not None:
+        if not is_json_media(declared.media_type):
+            _unsupported(
+                builder,
                 param.span,
-                f"{param.location} parameters are not supported yet",
-                "arazzo-gen does not generate this workflow rather than emit code that ignores it",
+                f"parameter {param.name!r} written as {declared.media_type!r} (OpenAPI 'content')",
             )
-            continue
-        found = declared.get((param.name, param.location))
-        style, explode = _DEFAULT_STYLES[param.location]
-        if found is not None and (found.style or style, found.explode) not in (
-            (style, explode),
-            (style, None),
-        ):
-            builder.diagnostics.error(
-                "AG500",
+            return None
+        return dataclasses.replace(
+            param, style=default, explode=default == "form", media_type=declared.media_type
+        )
+    style = declared.style if declared is not None and isinstance(declared.style, str) else default
+    explicit = declared.explode if declared is not None else None
+    explode = explicit if isinstance(explicit, bool) else style == "form"
+    if style not in STYLES[location]:
+        _unsupported(
+            builder, param.span, f"style {style!r} for the {location} parameter {param.name!r}"
+        )
+        return None
+    if style == "deepObject":
+        if explicit is False:
+            _unsupported(
+                builder,
                 param.span,
-                f"parameter {param.name!r} uses style {found.style or style!r} with explode "
-                f"{found.explode}, which is not supported yet",
-                "only the default serialization of each location compiles today",
+                f"deepObject parameter {param.name!r} with explode: false (undefined by OpenAPI)",
             )
-        if isinstance(param.value, (ir.ObjectValue, ir.ArrayValue)):
-            builder.diagnostics.error(
-                "AG500",
-                param.span,
-                "object and array parameter values are not supported yet",
-                "pass a string, number or boolean",
-            )
+            return None
+        explode = True
+    if style in ("spaceDelimited", "pipeDelimited") and explode:
+        _unsupported(
+            builder,
+            param.span,
+            f"{style} parameter {param.name!r} with explode: true (undefined by OpenAPI)",
+        )
+        return None
+    if not _literal_fits(builder, param, style):
+        return None
+    allow_reserved = declared is not None and declared.allow_reserved and location == "query"
+    return dataclasses.replace(param, style=style, explode=explode, allow_reserved=allow_reserved)
+
+
+def _literal_fits(builder: WorkflowBuilder, param: ir.Param, style: str) -> bool:
+    """Report literal values the style cannot serialize (the rest is checked at run time)."""
+    value = param.value
+    problem = None
+    if isinstance(value, ir.Const) and value.value is None and param.location == "path":
+        problem = "a path parameter needs a value, not null"
+    elif style == "deepObject" and isinstance(value, (ir.ArrayValue, ir.Const)):
+        problem = "a deepObject parameter needs an object"
+    elif isinstance(value, ir.ObjectValue) and any(
+        isinstance(v, (ir.ObjectValue, ir.ArrayValue)) for _, v in value.members
+    ):
+        problem = "the members of an object parameter must be strings, numbers or booleans"
+    elif isinstance(value, ir.ArrayValue) and any(
+        isinstance(v, (ir.ObjectValue, ir.ArrayValue)) for v in value.items
+    ):
+        problem = "the items of an array parameter must be strings, numbers or booleans"
+    if problem is None:
+        return True
+    builder.diagnostics.error(
+        "AG316",
+        param.span,
+        f"parameter {param.name!r} ({param.location}, style {style}) cannot be serialized: "
+        + problem,
+        "OpenAPI's Style Examples table defines primitives, flat arrays and flat objects only",
+    )
+    return False
 
 
 def _parameter(builder: WorkflowBuilder, entry: spec.Parameter | spec.Reusable) -> ir.Param | None:
@@ -120,33 +228,153 @@ def _parameter(builder: WorkflowBuilder, entry: spec.Parameter | spec.Reusable) 
     return ir.Param(found.name, found.location, value, span) if value is not None else None
 
 
+# -- bodies ----------------------------------------------------------------------------
+
+
 def read_body(builder: WorkflowBuilder, step: spec.Step, operation: Operation) -> ir.Body | None:
     body = step.request_body
     if body is None:
         return None
-    if body.replacements:
-        builder.unsupported(f"{body.ptr}/replacements", "payload 'replacements'")
     media = sorted(operation.request_media, key=lambda m: not is_json_media(m))
     content_type = body.content_type or (media[0] if media else None)
-    if content_type is None:
+    span = builder.span(body.ptr)
+    if content_type is None or "*" in media_base(content_type):
+        declared = f"declares only {content_type!r}" if content_type else "declares none"
         builder.diagnostics.error(
             "AG313",
-            builder.span(body.ptr),
-            "the request body has no contentType and the "
-            f"operation {operation.method} {operation.path} declares none",
+            span,
+            f"the request body has no contentType and the "
+            f"operation {operation.method} {operation.path} {declared}",
             "add 'contentType' to the requestBody",
         )
         return None
-    if not is_json_media(content_type):
+    kind = body_kind(content_type)
+    if kind is None:
         builder.unsupported(body.ptr, f"a request body of type {content_type!r}")
         return None
+    charset = _charset(content_type)
+    if charset is None:
+        builder.unsupported(body.ptr, f"the charset of {content_type!r}")
+        return None
     if not body.has_payload:
+        if body.replacements:
+            builder.diagnostics.error(
+                "AG315",
+                span,
+                "the request body has replacements but no payload",
+                "add the 'payload' the replacements apply to",
+            )
         return None
-    if isinstance(body.payload, str) and not body.payload.startswith("$"):
-        builder.unsupported(f"{body.ptr}/payload", "a JSON payload written as text")
+    value = _payload(builder, body, kind, content_type)
+    if value is None:
         return None
-    value = read_value(builder.doc, f"{body.ptr}/payload", body.payload, builder.diagnostics)
-    if isinstance(value, Template):
-        builder.unsupported(f"{body.ptr}/payload", "a JSON payload written as a template")
+    replacements = _replacements(builder, body, kind, value)
+    if replacements is None:
         return None
-    return ir.Body(content_type, value) if value is not None else None
+    return ir.Body(content_type, value, kind, charset, replacements)
+
+
+def _charset(content_type: str) -> str | None:
+    """The Python codec for a text body: the `charset` parameter, else UTF-8."""
+    for parameter in content_type.split(";")[1:]:
+        key, _, value = parameter.partition("=")
+        if key.strip().lower() == "charset":
+            name = value.strip().strip('"')
+            try:
+                return codecs.lookup(name).name
+            except LookupError:
+                return None
+    return "utf-8"
+
+
+def _payload(
+    builder: WorkflowBuilder, body: spec.RequestBody, kind: str, content_type: str
+) -> ir.Value | None:
+    pointer = f"{body.ptr}/payload"
+    raw = body.payload
+    if kind == "json" and isinstance(raw, str) and not raw.startswith("$"):
+        return _json_text(builder, pointer, raw)
+    value = read_value(builder.doc, pointer, raw, builder.diagnostics)
+    if value is None:
+        return None
+    is_text = isinstance(value, Template) or (
+        isinstance(value, ir.Const) and isinstance(value.value, str)
+    )
+    is_expression = not isinstance(value, (ir.Const, ir.ObjectValue, ir.ArrayValue, Template))
+    is_object = isinstance(value, ir.ObjectValue)
+    wanted = {
+        "form": ("an object (one field per member) or a string", is_object or is_text),
+        "multipart": ("an object (one part per member)", is_object),
+        "text": ("a string (a template with {$...} values)", is_text),
+        "xml": ("a string (a template with {$...} values)", is_text),
+        "binary": ("a string", is_text),
+    }
+    if kind in wanted and not (is_expression or wanted[kind][1]):
+        builder.unsupported(pointer, f"a {content_type!r} payload that is not {wanted[kind][0]}")
+        return None
+    return value
+
+
+def _json_text(builder: WorkflowBuilder, pointer: str, text: str) -> ir.Value | None:
+    """A JSON payload written as text, with `{$...}` holes."""
+    try:
+        return parse_json_template(text)
+    except UnsupportedPayload as exc:
+        builder.unsupported(pointer, f"{exc.message} of a JSON payload written as text")
+    except PayloadError as exc:
+        line, column = line_and_column(text, exc.offset)
+        builder.diagnostics.error(
+            "AG314",
+            builder.span(pointer),
+            f"the JSON payload text is not valid JSON at line {line}, column {column} "
+            f"of the text: {exc.message}",
+            "write JSON text (with {$...} for values), or the payload as a YAML object",
+        )
+    return None
+
+
+def _replacements(
+    builder: WorkflowBuilder, body: spec.RequestBody, kind: str, payload: ir.Value
+) -> tuple[ir.Replacement, ...] | None:
+    """The Payload Replacement Objects, checked by applying them to the literal tree."""
+    if not body.replacements:
+        return ()
+    if kind in ("text", "xml", "binary"):
+        what = (
+            "an XPath replacement target" if kind == "xml" else f"a replacement in a {kind} payload"
+        )
+        builder.unsupported(f"{body.ptr}/replacements", what)
+        return None
+    replacements = []
+    tree: ir.Value | None = payload
+    ok = True
+    for item in body.replacements:
+        target_span = builder.span(f"{item.ptr}/target")
+        try:
+            tokens = parse_pointer(item.target)
+        except PayloadError as exc:
+            builder.diagnostics.error(
+                "AG315",
+                target_span,
+                f"replacement target {item.target!r} is not a JSON Pointer: {exc.message}",
+                "write an RFC 6901 pointer such as /petOrder/items/0 (~1 for '/', ~0 for '~')",
+            )
+            ok = False
+            continue
+        value = read_value(builder.doc, f"{item.ptr}/value", item.value, builder.diagnostics)
+        if value is None:
+            ok = False
+            continue
+        if tree is not None:
+            try:
+                tree = replace(tree, tokens, value)
+            except PayloadError as exc:
+                builder.diagnostics.error(
+                    "AG315",
+                    target_span,
+                    f"replacement target {item.target!r} is not in the payload: {exc.message}",
+                    "point at a member or item the payload has, or '-' to append to an array",
+                )
+                ok = False
+        replacements.append(ir.Replacement(tokens, value, builder.span(item.ptr)))
+    return tuple(replacements) if ok else None

@@ -16,12 +16,14 @@ from generator.expressions import (
     InputRef,
     Lit,
     Method,
+    OutputRef,
     ResponseRef,
     RuntimeExpr,
     StatusCode,
     StepRef,
     Template,
     Url,
+    WorkflowRef,
 )
 from generator.spec.openapi import Located, Operation, RefError, Resolver
 from generator.typemap import ANY, INT, STR, PyType, optional, schema_at, schema_type
@@ -41,6 +43,8 @@ class TypeScope:
 
     inputs: dict[str, ir.Input]
     step_outputs: dict[str, dict[str, PyType]] = field(default_factory=dict)
+    workflow_outputs: dict[str, dict[str, PyType]] = field(default_factory=dict)  # dependsOn
+    call_outputs: dict[str, PyType] = field(default_factory=dict)  # the called workflow's
 
 
 def success_status(operation: Operation, criteria: tuple[ir.Criterion, ...]) -> str | None:
@@ -97,6 +101,11 @@ def expression_type(
         return Typed(declared.type if declared.required else optional(declared.type), True)
     if isinstance(expr, StepRef) and expr.pointer is None:
         outputs = scope.step_outputs.get(expr.step_id, {})
+        return Typed(outputs.get(expr.name, ANY), True)
+    if isinstance(expr, OutputRef) and expr.pointer is None and expr.name in scope.call_outputs:
+        return Typed(scope.call_outputs[expr.name], True)
+    if isinstance(expr, WorkflowRef) and expr.pointer is None and expr.field == "outputs":
+        outputs = scope.workflow_outputs.get(expr.workflow_id, {})
         return Typed(outputs.get(expr.name, ANY), True)
     if isinstance(expr, ResponseRef) and expr.source == "header":
         return Typed(optional(STR), False)

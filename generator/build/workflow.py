@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from generator import ir, pysrc
 from generator.build.actions import step_actions
+from generator.build.calls import call_step, dependency_calls, same_api, with_api
 from generator.build.criteria import compile_criterion
 from generator.build.operations import Sources
 from generator.build.requests import read_body, read_params
@@ -90,9 +91,12 @@ class WorkflowBuilder:
             "arazzo-gen does not generate this workflow rather than emit code that ignores it",
         )
 
-    def build(self, workflow: spec.Workflow, naming: Naming) -> ir.Workflow | None:
+    def build(
+        self, workflow: spec.Workflow, naming: Naming, built: Mapping[str, ir.Workflow]
+    ) -> ir.Workflow | None:
+        """The IR of `workflow`; `built` holds the workflows it calls, built before it."""
         errors_before = self.diagnostics.error_count
-        self._reject_unsupported(workflow)
+        self.built = built
         if not workflow.steps:
             self.diagnostics.error(
                 "AG110",
@@ -102,15 +106,25 @@ class WorkflowBuilder:
             )
         inputs = self._inputs(workflow)
         scope = TypeScope({i.name: i for i in inputs})
+        self.scope_inputs = scope.inputs
         self.servers: set[tuple[str, ...]] = set()
         self.step_names = pysrc.Namespace()
+        dependencies = dependency_calls(self, workflow, scope)
         steps = tuple(step for s in workflow.steps if (step := self._step(workflow, s, scope)))
-        outputs = self._outputs(workflow.outputs, scope, None, None)
+        outputs = self.read_outputs(workflow.outputs, scope, None, None)
         if len(self.servers) > 1:
             self.unsupported(workflow.ptr, "a workflow calling operations of several APIs")
-        if self.diagnostics.error_count > errors_before or len(steps) < len(workflow.steps):
-            return None  # a step that did not resolve was reported here or at its source
+        unresolved = len(steps) < len(workflow.steps) or dependencies is None
+        if self.diagnostics.error_count > errors_before or unresolved or dependencies is None:
+            return None  # what did not resolve was reported here or where it is defined
         servers = next(iter(self.servers), ())
+        base_url = next((url for url in servers if "://" in url), "")
+        if not self.servers:  # only workflow steps: the API their workflows share, if one
+            callees = {c.workflow_id for c in dependencies} | {
+                s.call.workflow_id for s in steps if s.call
+            }
+            urls = {built[c].base_url for c in callees if c in built}
+            base_url = urls.pop() if len(urls) == 1 else ""
         return ir.Workflow(
             workflow_id=workflow.workflow_id,
             summary=workflow.summary,
@@ -120,20 +134,13 @@ class WorkflowBuilder:
             module=naming.module,
             function=naming.function,
             outputs_class=naming.outputs_class,
-            base_url=next((url for url in servers if "://" in url), ""),
+            base_url=base_url,
             inputs=inputs,
-            steps=steps,
+            steps=with_api(steps, base_url, built),
             outputs=outputs,
             span=self.span(workflow.ptr),
+            depends_on=tuple(same_api(call, base_url, built) for call in dependencies),
         )
-
-    def _reject_unsupported(self, workflow: spec.Workflow) -> None:
-        ptr = workflow.ptr
-        if workflow.depends_on:
-            self.unsupported(f"{ptr}/dependsOn", "'dependsOn'")
-        for step in workflow.steps:
-            if step.workflow_id is not None:
-                self.unsupported(f"{step.ptr}/workflowId", "a step that runs another workflow")
 
     # -- inputs ----------------------------------------------------------------------
 
@@ -198,6 +205,8 @@ class WorkflowBuilder:
         return None
 
     def _step(self, workflow: spec.Workflow, step: spec.Step, scope: TypeScope) -> ir.Step | None:
+        if step.workflow_id is not None and not (step.operation_id or step.operation_path):
+            return call_step(self, workflow, step, scope)
         operation = self._operation(step)
         if operation is None:
             return None
@@ -206,7 +215,7 @@ class WorkflowBuilder:
         body = read_body(self, step, operation)
         criteria = self.criteria(step.success_criteria)
         body_schema = response_schema(operation, success_status(operation, criteria))
-        outputs = self._outputs(step.outputs, scope, body_schema, operation)
+        outputs = self.read_outputs(step.outputs, scope, body_schema, operation)
         scope.step_outputs[step.step_id] = {o.name: o.type for o in outputs}
         return ir.Step(
             step_id=step.step_id,
@@ -226,7 +235,9 @@ class WorkflowBuilder:
         )
 
     def criteria(self, criteria: tuple[spec.Criterion, ...]) -> tuple[ir.Criterion, ...]:
-        compiled = (compile_criterion(c, self.span(c.ptr), self.diagnostics) for c in criteria)
+        compiled = (
+            compile_criterion(c, self.span(c.ptr), self.diagnostics, self.doc) for c in criteria
+        )
         return tuple(c for c in compiled if c is not None)
 
     def component(self, entry: spec.Reusable, kind: str, table: Mapping[str, _T]) -> _T | None:
@@ -246,7 +257,7 @@ class WorkflowBuilder:
 
     # -- outputs ---------------------------------------------------------------------
 
-    def _outputs(
+    def read_outputs(
         self,
         raw: tuple[tuple[str, Any, str], ...],
         scope: TypeScope,

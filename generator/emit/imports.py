@@ -30,7 +30,11 @@ class Imports:
             self.modules.add(module)
 
     def section(self, stdlib: bool) -> list[str]:
+        """The standard library's lines, or the third-party ones."""
+
         def ours(module: str) -> bool:
+            if module.startswith("."):
+                return False
             return (module.split(".")[0] in sys.stdlib_module_names) == stdlib
 
         lines = [f"import {m}" for m in sorted(self.modules) if ours(m)]
@@ -38,3 +42,10 @@ class Imports:
             listed = ", ".join(sorted(self.names[module], key=name_order))
             lines.append(f"from {module} import {listed}")
         return lines
+
+    def local_section(self) -> list[str]:
+        """Relative imports of sibling generated modules."""
+        return [
+            f"from {module} import {', '.join(sorted(self.names[module], key=name_order))}"
+            for module in sorted(m for m in self.names if m.startswith("."))
+        ]

@@ -13,6 +13,13 @@ from typing import Any
 
 from generator import ir, pysrc
 from generator.emit import pyexpr
+from generator.emit.calls import (
+    call_expression,
+    call_lines,
+    call_names,
+    calls_needs,
+    goto_calls,
+)
 from generator.emit.imports import Imports
 from generator.emit.request import request_lines, request_needs
 from generator.emit.response import response_lines
@@ -28,13 +35,21 @@ def module_context(workflow: ir.Workflow) -> dict[str, Any]:
     steps = [_step_context(step, names) for step in workflow.steps]
     imports = _imports(workflow)
     features = request_needs(workflow, imports) + pyexpr.criteria_needs(workflow, imports)
-    features += _flow_needs(workflow, imports)
+    features += _flow_needs(workflow, imports) + calls_needs(workflow, imports)
     return {
         "module_docstring": pysrc.docstring(wrap(_module_doc(workflow))),
         "stdlib_imports": imports.section(stdlib=True),
         "third_party_imports": imports.section(stdlib=False),
+        "local_imports": imports.local_section(),
         "runtime_features": sorted(set(features)),
+        "criteria_constants": pyexpr.criteria_constants(workflow),
         "has_retries": _has_retries(workflow),
+        "has_calls": any(s.call for s in workflow.steps),
+        "has_goto_workflows": bool(goto_calls(workflow)),
+        "dependencies": [
+            {"field": names.dependencies[c.workflow_id], "call": call_expression(c, names)}
+            for c in workflow.depends_on
+        ],
         "exports": [pysrc.literal(n) for n in _exports(workflow)],
         "workflow_id": pysrc.literal(workflow.workflow_id),
         "base_url": pysrc.literal(workflow.base_url) if workflow.base_url else "",
@@ -108,6 +123,10 @@ def _flow_needs(workflow: ir.Workflow, imports: Imports) -> list[str]:
     return features
 
 
+#: Classes every module defines; step output classes never take these names.
+_MODULE_CLASSES = ("_State", "_Request", "_Retry", "_Call", "_StepId", "_Next")
+
+
 def _names(workflow: ir.Workflow) -> pyexpr.Names:
     fields = pysrc.Namespace()
     inputs = {i.name: fields.claim(i.py_name) for i in workflow.inputs}
@@ -115,7 +134,28 @@ def _names(workflow: ir.Workflow) -> pyexpr.Names:
     outputs = {(s.step_id, o.name): o.py_name for s in workflow.steps for o in s.outputs}
     optional = frozenset(i.name for i in workflow.inputs if not i.required)
     ids = [s.step_id for s in workflow.steps]
-    return pyexpr.Names(inputs, steps, outputs, optional, dict(itertools.pairwise(ids)))
+    dependencies = {c.workflow_id: fields.claim(c.module + "_outputs") for c in workflow.depends_on}
+    dependency_keys = {
+        (c.workflow_id, name): key
+        for c in workflow.depends_on
+        for name, key in c.output_keys.items()
+    }
+    classes = pysrc.Namespace(reserved=_MODULE_CLASSES)
+    step_classes = {
+        s.step_id: classes.claim("_" + pysrc.pascal_case(s.py_name) + "Outputs")
+        for s in workflow.steps
+        if s.outputs
+    }
+    return pyexpr.Names(
+        inputs,
+        steps,
+        outputs,
+        optional,
+        dict(itertools.pairwise(ids)),
+        dependencies=dependencies,
+        dependency_keys=dependency_keys,
+        step_classes=step_classes,
+    )
 
 
 def _module_doc(workflow: ir.Workflow) -> str:
@@ -176,7 +216,7 @@ def _output_field(output: ir.Output, names: pyexpr.Names) -> dict[str, str]:
 
 def _step_outputs_class(step: ir.Step, names: pyexpr.Names) -> dict[str, Any]:
     return {
-        "class_name": "_" + pysrc.pascal_case(step.py_name) + "Outputs",
+        "class_name": names.step_classes[step.step_id],
         "fields": [{"name": o.py_name, "annotation": o.type.annotation()} for o in step.outputs],
     }
 
@@ -188,7 +228,7 @@ def _state_fields(workflow: ir.Workflow, names: pyexpr.Names) -> list[dict[str, 
     ]
     for step in workflow.steps:
         if step.outputs:
-            class_name = "_" + pysrc.pascal_case(step.py_name) + "Outputs"
+            class_name = names.step_classes[step.step_id]
             fields.append(
                 {
                     "name": names.steps[step.step_id],
@@ -196,6 +236,14 @@ def _state_fields(workflow: ir.Workflow, names: pyexpr.Names) -> list[dict[str, 
                     "default": "None",
                 }
             )
+    for call in workflow.depends_on:
+        fields.append(
+            {
+                "name": names.dependencies[call.workflow_id],
+                "annotation": "Mapping[str, Any] | None",
+                "default": "None",
+            }
+        )
     return fields
 
 
@@ -217,6 +265,8 @@ def _parameters(workflow: ir.Workflow, names: pyexpr.Names) -> list[dict[str, st
 
 
 def _step_context(step: ir.Step, names: pyexpr.Names) -> dict[str, Any]:
+    if step.call is not None:
+        return _call_step_context(step, names)
     operation = (
         f"{step.operation_id} ({step.method} {step.path})"
         if step.operation_id
@@ -231,11 +281,39 @@ def _step_context(step: ir.Step, names: pyexpr.Names) -> dict[str, Any]:
         "response_function": f"_{step.py_name}_response",
         "request_docstring": pysrc.docstring(wrap(request_doc), indent="    "),
         "response_docstring": pysrc.docstring(
-            f"Step {step.step_id}: check the response, keep the outputs, pick the next step.",
+            wrap(
+                f"Step {step.step_id}: check the response, keep the outputs, pick the next step.",
+                80,
+            ),
             indent="    ",
         ),
         "request_lines": request_lines(step, names),
         "response_lines": response_lines(step, names),
+        "prepared_type": "_Request",
+        "response_param": "response: httpx.Response",
+    }
+
+
+def _call_step_context(step: ir.Step, names: pyexpr.Names) -> dict[str, Any]:
+    assert step.call is not None
+    doc = f"Step {step.step_id}: run workflow {step.call.workflow_id}."
+    if step.description:
+        doc += "\n\n" + step.description
+    return {
+        "id_literal": pysrc.literal(step.step_id),
+        "request_function": f"_{step.py_name}_request",
+        "response_function": f"_{step.py_name}_response",
+        "request_docstring": pysrc.docstring(wrap(doc), indent="    "),
+        "response_docstring": pysrc.docstring(
+            wrap(
+                f"Step {step.step_id}: keep the outputs of the workflow it ran, pick the next step."
+            ),
+            indent="    ",
+        ),
+        "request_lines": call_lines(step, names),
+        "response_lines": response_lines(step, call_names(step, names)),
+        "prepared_type": "_Call",
+        "response_param": "outputs: Mapping[str, Any]",
     }
 
 
@@ -247,6 +325,7 @@ def _variant(workflow: ir.Workflow, is_async: bool) -> dict[str, str]:
         "with_keyword": "async with" if is_async else "with",
         "client_factory": "_async_client" if is_async else "_sync_client",
         "await_keyword": "await " if is_async else "",
+        "run_attribute": "run_async" if is_async else "run",
         "docstring": pysrc.docstring(wrap(_function_doc(workflow, is_async)), indent="    "),
         "sleep_type": (
             "Callable[[float], Awaitable[None]]" if is_async else "Callable[[float], None]"

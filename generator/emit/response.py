@@ -12,6 +12,7 @@ from __future__ import annotations
 from generator import ir, pysrc
 from generator.checks import iter_expressions
 from generator.emit import pyexpr
+from generator.emit.calls import call_expression
 from generator.expressions import ResponseRef
 
 _NOT_2XX = "the step has no successCriteria and the status is not 2xx"
@@ -20,7 +21,8 @@ _INDENT = "    "
 
 def response_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
     lines = ["body = _read_body(response)"] if _uses_body(step) else []
-    lines += _failure_lines(step, names) if step.on_failure else _raise_lines(step, names)
+    if step.call is None:  # a workflow step succeeded when its workflow returned
+        lines += _failure_lines(step, names) if step.on_failure else _raise_lines(step, names)
     if step.outputs:
         items = ", ".join(
             f"{pysrc.literal(o.py_name)}: {_output(step, o, names)}" for o in step.outputs
@@ -109,6 +111,9 @@ def _action_lines(action: ir.Action, field: str, step: ir.Step, names: pyexpr.Na
         target = f"_Retry({key}, _retry_delay(response, {delay}), {via})"
         what = f"retry at most {limit} time(s), {action.retry_after or 0} s apart"
         what += f", running {action.step_id} first" if action.step_id else ""
+    elif action.kind == "goto" and action.call is not None:
+        target = call_expression(action.call, names)
+        what = f"run workflow {action.call.workflow_id}, then end this one"
     elif action.kind == "goto":
         target, what = pysrc.literal(action.step_id), f"goto {action.step_id}"
     else:

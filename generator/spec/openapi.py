@@ -54,6 +54,8 @@ class OperationParameter:
     schema: Located | None
     style: str | None
     explode: bool | None
+    allow_reserved: bool = False
+    media_type: str | None = None  # the one key of `content`, when it replaces `schema`
 
 
 @dataclass(frozen=True)
@@ -319,6 +321,12 @@ def _parameters(owner: Located, resolver: Resolver) -> dict[tuple[str, str], Ope
             schema=schema,
             style=value.get("style"),
             explode=value.get("explode"),
+            allow_reserved=value.get("allowReserved") is True,
+            media_type=(
+                next(iter(content), None)
+                if isinstance(content := value.get("content"), dict)
+                else None
+            ),
         )
     return result
 

@@ -1,0 +1,188 @@
+"""Behaviour: steps that run other workflows, and `dependsOn`, over real HTTP against a
+scripted server on 127.0.0.1, sync and async."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pytest
+from scripted_server import ScriptedServer, reply
+
+from generator.pipeline import compile_specs
+
+FIXTURE = Path(__file__).parent / "fixtures" / "behaviour" / "calls.arazzo.yaml"
+ASYNC = pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+
+
+@pytest.fixture
+def modules(compile_workflows: Callable[[Path], dict[str, ModuleType]]) -> dict[str, ModuleType]:
+    return compile_workflows(FIXTURE)
+
+
+def run(module: ModuleType, name: str, is_async: bool, **arguments: Any) -> Any:
+    if is_async:
+        return asyncio.run(getattr(module, name + "_async")(**arguments))
+    return getattr(module, name)(**arguments)
+
+
+@ASYNC
+def test_workflow_steps_run_the_called_workflow_with_their_parameters(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    script = {
+        "/jobs/a": [reply(200, {"state": "done"})],
+        "/jobs/b": [reply(200, {"state": "done"})],
+    }
+    with ScriptedServer(script) as server:
+        outputs = run(
+            modules["two_jobs"],
+            "two_jobs",
+            is_async,
+            first="a",
+            second="b",
+            base_url=server.base_url,
+        )
+    assert outputs == {"first": "done"}
+    assert server.paths() == ["/jobs/a", "/jobs/b"]
+
+
+def test_an_action_on_the_called_workflows_outputs(modules: dict[str, ModuleType]) -> None:
+    script = {"/jobs/a": [reply(200, {"state": "queued"})]}
+    with ScriptedServer(script) as server:
+        outputs = run(
+            modules["two_jobs"], "two_jobs", False, first="a", second="b", base_url=server.base_url
+        )
+    assert outputs == {"first": "queued"}
+    assert server.paths() == ["/jobs/a"]  # 'queued' (any case) ends the workflow
+
+
+def test_the_callers_client_and_headers_reach_the_called_workflow(
+    modules: dict[str, ModuleType],
+) -> None:
+    script = {
+        "/jobs/a": [reply(200, {"state": "done"})],
+        "/jobs/b": [reply(200, {"state": "done"})],
+    }
+    with ScriptedServer(script) as server, httpx.Client() as client:
+        run(
+            modules["two_jobs"], "two_jobs", False, first="a", second="b",
+            base_url=server.base_url, client=client, headers={"X-Trace": "t1"},
+        )  # fmt: skip
+        assert not client.is_closed
+    assert [h.get("x-trace") for h in server.headers] == ["t1", "t1"]
+
+
+@ASYNC
+def test_depends_on_runs_first_and_its_outputs_are_readable(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    script = {
+        "/token": [reply(200, {"token": "tok-1"})],
+        "/jobs/j": [reply(200, {"state": "done"})],
+    }
+    with ScriptedServer(script) as server:
+        outputs = run(
+            modules["with_token"], "with_token", is_async, job_id="j", base_url=server.base_url
+        )
+    assert outputs == {"state": "done", "token": "tok-1"}
+    assert server.paths() == ["/token", "/jobs/j"]
+    assert server.headers[1]["authorization"] == "Bearer tok-1"
+
+
+def test_a_failing_dependency_stops_the_workflow(modules: dict[str, ModuleType]) -> None:
+    callee = modules["get_token"]
+    with ScriptedServer({"/token": [reply(500)]}) as server, pytest.raises(Exception) as caught:
+        run(modules["with_token"], "with_token", False, job_id="j", base_url=server.base_url)
+    assert type(caught.value).__name__ == "StepFailedError"
+    assert caught.value.workflow_id == "get-token"  # type: ignore[attr-defined]
+    assert callee.WORKFLOW_ID == "get-token"
+    assert server.paths() == ["/token"]
+
+
+def test_generated_signatures_take_the_callees_inputs(modules: dict[str, ModuleType]) -> None:
+    parameters = inspect.signature(modules["two_jobs"].two_jobs).parameters
+    assert list(parameters)[:2] == ["first", "second"]
+
+
+def write_document(tmp_path: Path, workflows: str) -> Path:
+    (tmp_path / "jobs.openapi.yaml").write_text((FIXTURE.parent / "jobs.openapi.yaml").read_text())
+    document = tmp_path / "bad.arazzo.yaml"
+    document.write_text(
+        "arazzo: 1.0.1\ninfo: {title: t, version: '1'}\n"
+        "sourceDescriptions: [{name: jobs, url: jobs.openapi.yaml, type: openapi}]\n"
+        "workflows:\n" + workflows
+    )
+    return document
+
+
+STEP = (
+    "  steps:\n  - stepId: poll\n    operationId: getJob\n"
+    "    parameters: [{name: jobId, in: path, value: x}]\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("workflows", "code", "message"),
+    [
+        (
+            "- workflowId: a\n  dependsOn: [b]\n"
+            + STEP
+            + "- workflowId: b\n  dependsOn: [a]\n"
+            + STEP,
+            "AG331",
+            "workflow 'a' calls or depends on itself",
+        ),
+        ("- workflowId: a\n  dependsOn: [nope]\n" + STEP, "AG330", "there is no workflow 'nope'"),
+        (
+            "- workflowId: a\n  steps:\n  - stepId: s\n    workflowId: b\n"
+            "    parameters: [{name: wrong, value: 1}]\n"
+            "- workflowId: b\n  inputs: {type: object, properties: {x: {type: string}}}\n" + STEP,
+            "AG332",
+            "workflow 'b' has no input 'wrong'",
+        ),
+        (
+            "- workflowId: a\n  dependsOn: [b]\n"
+            + STEP
+            + "- workflowId: b\n"
+            + "  inputs: {type: object, required: [k], properties: {k: {type: string}}}\n"
+            + STEP,
+            "AG333",
+            "workflow 'b' needs input(s) k",
+        ),
+        (
+            "- workflowId: a\n" + STEP + "  outputs: {x: $workflows.b.outputs.y}\n"
+            "- workflowId: b\n" + STEP,
+            "AG611",
+            "'$workflows.b.outputs.y' has no value here",
+        ),
+    ],
+    ids=["cycle", "unknown", "unknown-input", "missing-input", "not-a-dependency"],
+)
+def test_call_errors_are_reported(tmp_path: Path, workflows: str, code: str, message: str) -> None:
+    result = compile_specs([write_document(tmp_path, workflows)], render=False)
+    found = [d for d in result.diagnostics if d.code == code]
+    assert found, [d.render() for d in result.diagnostics]
+    assert message in found[0].message
+
+
+@ASYNC
+def test_goto_a_workflow_runs_it_and_ends_this_one(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    script = {"/jobs/j": [reply(401)], "/token": [reply(200, {"token": "t"})]}
+    with ScriptedServer(script) as server:
+        outputs = run(
+            modules["poll_else_token"],
+            "poll_else_token",
+            is_async,
+            job_id="j",
+            base_url=server.base_url,
+        )
+    assert outputs == {}
+    assert server.paths() == ["/jobs/j", "/token"]  # the step after poll never ran
