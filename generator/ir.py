@@ -174,6 +174,7 @@ class Step:
     declared_params: tuple[tuple[str, str], ...]  # (name, location) the operation declares
     span: Span
     call: WorkflowCall | None = None  # a step that runs another workflow (method/path empty)
+    source: str = ""  # the source description of its operation
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,8 @@ class Workflow:
     outputs: tuple[Output, ...]
     span: Span
     depends_on: tuple[WorkflowCall, ...] = ()  # run first, in order, before the first step
+    #: Set when steps call several APIs: each source description's default base URL.
+    base_urls: tuple[tuple[str, str], ...] = ()
 
 
 def dump(node: Any, indent: str = "") -> str:

@@ -95,3 +95,21 @@ def test_no_eval_exec_or_compile_anywhere() -> None:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 assert node.func.id not in forbidden, f"{path}:{node.lineno} calls {node.func.id}"
+
+
+def test_fixture_modules_pass_mypy_strict_and_ruff(tmp_path: Path) -> None:
+    """Every feature the behaviour fixtures use (retries, calls, several APIs...) type-checks."""
+    from generator.write import write_tree
+
+    result = compile_specs([REPO / "tests" / "fixtures" / "behaviour"])
+    assert result.diagnostics.error_count == 0, [d.render() for d in result.diagnostics]
+    write_tree(tmp_path / "fixtures_out", result.files)
+    for command in (
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "fixtures_out"],
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--config",
+         str(REPO / "pyproject.toml"), "fixtures_out"],
+    ):  # fmt: skip
+        completed = subprocess.run(
+            command, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False
+        )
+        assert completed.returncode == 0, completed.stdout + completed.stderr

@@ -228,16 +228,18 @@ def call_step(
 
 
 def same_api(
-    call: ir.WorkflowCall, base_url: str, built: Mapping[str, ir.Workflow]
+    call: ir.WorkflowCall, base_url: str | None, built: Mapping[str, ir.Workflow]
 ) -> ir.WorkflowCall:
-    """Mark a call whose callee talks to the caller's API: it gets the caller's base_url."""
+    """Mark a call whose callee talks to the caller's API: it gets the caller's base_url.
+
+    `base_url` is None when the caller talks to several APIs: callees keep their own."""
     callee = built.get(call.workflow_id)
-    shared = callee is not None and callee.base_url == base_url
+    shared = callee is not None and base_url is not None and callee.base_url == base_url
     return dataclasses.replace(call, same_api=shared)
 
 
 def with_api(
-    steps: tuple[ir.Step, ...], base_url: str, built: Mapping[str, ir.Workflow]
+    steps: tuple[ir.Step, ...], base_url: str | None, built: Mapping[str, ir.Workflow]
 ) -> tuple[ir.Step, ...]:
     """Steps whose calls (workflow steps, gotos to workflows) know if they share the API."""
 

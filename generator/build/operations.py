@@ -27,6 +27,10 @@ class Sources:
                 return doc.servers
         return ()
 
+    def name_of(self, operation: Operation) -> str:
+        """The name of the source description whose document declares `operation`."""
+        return next((n for n, doc in self.openapi.items() if operation in doc.operations), "")
+
     def resolve_id(
         self, operation_id: str, span: Span, diagnostics: Diagnostics
     ) -> Operation | None:

@@ -108,17 +108,20 @@ class WorkflowBuilder:
         scope = TypeScope({i.name: i for i in inputs})
         self.scope_inputs = scope.inputs
         self.servers: set[tuple[str, ...]] = set()
+        self.source_urls: dict[str, str] = {}  # source description -> its default base URL
         self.step_names = pysrc.Namespace()
         dependencies = dependency_calls(self, workflow, scope)
         steps = tuple(step for s in workflow.steps if (step := self._step(workflow, s, scope)))
         outputs = self.read_outputs(workflow.outputs, scope, None, None)
-        if len(self.servers) > 1:
-            self.unsupported(workflow.ptr, "a workflow calling operations of several APIs")
         unresolved = len(steps) < len(workflow.steps) or dependencies is None
         if self.diagnostics.error_count > errors_before or unresolved or dependencies is None:
             return None  # what did not resolve was reported here or where it is defined
         servers = next(iter(self.servers), ())
         base_url = next((url for url in servers if "://" in url), "")
+        base_urls: tuple[tuple[str, str], ...] = ()
+        if len(self.servers) > 1:  # several APIs: one base URL per source description
+            base_urls = tuple(sorted(self.source_urls.items()))
+            base_url = ""
         if not self.servers:  # only workflow steps: the API their workflows share, if one
             callees = {c.workflow_id for c in dependencies} | {
                 s.call.workflow_id for s in steps if s.call
@@ -136,10 +139,13 @@ class WorkflowBuilder:
             outputs_class=naming.outputs_class,
             base_url=base_url,
             inputs=inputs,
-            steps=with_api(steps, base_url, built),
+            steps=with_api(steps, None if base_urls else base_url, built),
             outputs=outputs,
             span=self.span(workflow.ptr),
-            depends_on=tuple(same_api(call, base_url, built) for call in dependencies),
+            depends_on=tuple(
+                same_api(call, None if base_urls else base_url, built) for call in dependencies
+            ),
+            base_urls=base_urls,
         )
 
     # -- inputs ----------------------------------------------------------------------
@@ -210,7 +216,10 @@ class WorkflowBuilder:
         operation = self._operation(step)
         if operation is None:
             return None
-        self.servers.add(self.sources.servers_of(operation))
+        servers = self.sources.servers_of(operation)
+        self.servers.add(servers)
+        source = self.sources.name_of(operation)
+        self.source_urls[source] = next((url for url in servers if "://" in url), "")
         params = read_params(self, workflow, step, operation)
         body = read_body(self, step, operation)
         criteria = self.criteria(step.success_criteria)
@@ -232,6 +241,7 @@ class WorkflowBuilder:
             outputs=outputs,
             declared_params=tuple((p.name, p.location) for p in operation.parameters),
             span=self.span(step.ptr),
+            source=source,
         )
 
     def criteria(self, criteria: tuple[spec.Criterion, ...]) -> tuple[ir.Criterion, ...]:

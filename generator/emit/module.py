@@ -53,6 +53,15 @@ def module_context(workflow: ir.Workflow) -> dict[str, Any]:
         "exports": [pysrc.literal(n) for n in _exports(workflow)],
         "workflow_id": pysrc.literal(workflow.workflow_id),
         "base_url": pysrc.literal(workflow.base_url) if workflow.base_url else "",
+        "base_urls": [
+            {"name": pysrc.literal(name), "url": pysrc.literal(url)}
+            for name, url in workflow.base_urls
+        ],
+        "step_sources": [
+            (pysrc.literal(s.step_id), pysrc.literal(s.source))
+            for s in workflow.steps
+            if not s.call
+        ],
         "max_steps": str(DEFAULT_MAX_STEPS),
         "outputs_class": workflow.outputs_class,
         "outputs_docstring": pysrc.docstring(
@@ -192,6 +201,8 @@ def _exports(workflow: ir.Workflow) -> list[str]:
     ]
     if workflow.base_url:
         names.append("DEFAULT_BASE_URL")
+    if workflow.base_urls:
+        names.append("DEFAULT_BASE_URLS")
     if _has_retries(workflow):
         names.append("DEFAULT_MAX_RETRY_DELAY")
     return sorted(names, key=export_order)
@@ -349,8 +360,12 @@ def _function_doc(workflow: ir.Workflow, is_async: bool) -> str:
         lines.append(f"    {item.py_name}: input {item.name!r}. {text}")
     lines += [
         "    client: an httpx client to send the requests with; by default a new one.",
-        "    base_url: the API's base URL"
-        + (" (default: DEFAULT_BASE_URL)." if workflow.base_url else "."),
+        (
+            "    base_urls: base URLs by source description name (default: DEFAULT_BASE_URLS)."
+            if workflow.base_urls
+            else "    base_url: the API's base URL"
+            + (" (default: DEFAULT_BASE_URL)." if workflow.base_url else ".")
+        ),
         "    headers: extra headers for every request, e.g. Authorization.",
         "    timeout: seconds to wait for each request.",
         "    max_steps: how many steps may run before StepBudgetExceededError.",
