@@ -63,6 +63,7 @@ def iter_expressions(node: Any) -> Iterator[RuntimeExpr]:
 def check_workflow(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
     _check_step_ids(workflow, diagnostics)
     _check_gotos(workflow, diagnostics)
+    _check_endless_loops(workflow, diagnostics)
     _check_params(workflow, diagnostics)
     for span, node, when, step in _uses(workflow):
         for expr in iter_expressions(node):
@@ -128,6 +129,48 @@ def _check_gotos(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
                     f"{action.kind} action {action.name!r} targets unknown step {action.step_id!r}",
                     _steps_hint(workflow),
                 )
+
+
+_END = "\x00end"
+
+
+def _successors(workflow: ir.Workflow, index: int) -> set[str]:
+    """Where a step can go next without failing: action targets, else the next step."""
+    step = workflow.steps[index]
+    following = workflow.steps[index + 1].step_id if index + 1 < len(workflow.steps) else _END
+    found: set[str] = set()
+    for action in step.on_success:
+        found.add(action.step_id if action.kind == "goto" and action.step_id else _END)
+        if not action.criteria:
+            return found  # an action without criteria is always taken
+    found.add(following)
+    for action in step.on_failure:  # a failure action may also lead on
+        if action.kind == "goto" and action.step_id:
+            found.add(action.step_id)
+        elif action.kind == "end" or action.call:
+            found.add(_END)
+    return found
+
+
+def _check_endless_loops(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
+    """Warn about steps that loop with no way to end but failing or the step budget."""
+    edges = {s.step_id: _successors(workflow, i) for i, s in enumerate(workflow.steps)}
+    can_end = {_END}
+    changed = True
+    while changed:
+        before = len(can_end)
+        can_end |= {step for step, targets in edges.items() if targets & can_end}
+        changed = len(can_end) != before
+    stuck = [s for s in workflow.steps if s.step_id not in can_end]
+    if stuck:
+        names = ", ".join(s.step_id for s in stuck)
+        diagnostics.warning(
+            "AG620",
+            stuck[0].span,
+            f"step(s) {names} loop with no way to end except failing or running out of "
+            "max_steps",
+            "add an end action, or a criterion on the goto that eventually stops holding",
+        )
 
 
 def _check_params(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:

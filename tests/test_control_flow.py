@@ -116,3 +116,15 @@ def _create_task(fake: FakeConnect) -> str:
         timeout=5.0,
     )
     return str(response.json()["ContactId"])
+
+
+def test_a_goto_loop_without_exit_is_a_generation_time_warning() -> None:
+    from generator.pipeline import compile_specs
+
+    result = compile_specs([FIXTURE], render=False)
+    loops = [d for d in result.diagnostics if d.code == "AG620"]
+    assert [d.message for d in loops] == [
+        "step(s) poll loop with no way to end except failing or running out of max_steps"
+    ]
+    assert loops[0].span.line == 96
+    assert result.diagnostics.error_count == 0  # still generated: max_steps bounds it
