@@ -154,7 +154,11 @@ def _successors(workflow: ir.Workflow, index: int) -> set[str]:
 
 def _check_endless_loops(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
     """Warn about steps that loop with no way to end but failing or the step budget."""
-    edges = {s.step_id: _successors(workflow, i) for i, s in enumerate(workflow.steps)}
+    known = {s.step_id for s in workflow.steps}
+    edges = {  # an unknown target is reported elsewhere; do not call it a loop too
+        s.step_id: {t if t in known else _END for t in _successors(workflow, i)}
+        for i, s in enumerate(workflow.steps)
+    }
     can_end = {_END}
     changed = True
     while changed:
