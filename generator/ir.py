@@ -148,13 +148,15 @@ class WorkflowCall:
     """A call of another workflow of the same document: a step's, or a dependency's."""
 
     workflow_id: str
-    module: str  # the callee's module, a sibling in the same package
+    package: str  # the callee's package (its document)
+    module: str  # the callee's module
     function: str  # the callee's function (its async twin has the `_async` suffix)
     outputs_class: str
     args: tuple[tuple[str, Value], ...]  # (the callee's parameter name, the value)
     output_keys: dict[str, str]  # the callee's output names -> its TypedDict keys
     same_api: bool  # the callee calls the same API, so it gets the caller's base_url
     span: Span
+    base_url: str = ""  # the callee's own default base URL
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,8 @@ def compile_specs(
     for index, path in enumerate(documents):
         if progress is not None:
             progress(index, len(documents), display_path(path, root))
-        result.workflows += project.build_document(path)
+        project.build_document(path)
+    result.workflows = project.workflows()  # with those of documents used as sources
     project.report_unused_overrides()
     result.texts = project.loader.texts
     if render:

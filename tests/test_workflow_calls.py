@@ -186,3 +186,32 @@ def test_goto_a_workflow_runs_it_and_ends_this_one(
         )
     assert outputs == {}
     assert server.paths() == ["/jobs/j", "/token"]  # the step after poll never ran
+
+
+def test_a_workflow_of_another_arazzo_document(
+    compile_workflows: Callable[[Path], dict[str, ModuleType]],
+) -> None:
+    """A source of type arazzo: its document is compiled too, and called across packages."""
+    modules = compile_workflows(FIXTURE.parent / "uses-calls.arazzo.yaml")
+    assert {"get_token", "get_state"} <= set(modules)  # the shared document was compiled too
+    caller = modules["get_token"]
+    assert caller.__name__.endswith(".uses_calls.get_token")
+    with ScriptedServer({"/token": [reply(200, {"token": "shared-1"})]}) as server:
+        outputs = caller.get_token(base_url=server.base_url)
+    assert outputs == {"token": "shared-1"}
+    assert server.paths() == ["/token"]
+
+
+def test_a_cycle_of_arazzo_sources_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "a.arazzo.yaml").write_text(
+        "arazzo: 1.0.1\ninfo: {title: a, version: '1'}\n"
+        "sourceDescriptions: [{name: b, url: b.arazzo.yaml, type: arazzo}]\n"
+        "workflows: [{workflowId: a, steps: [{stepId: s, workflowId: $sourceDescriptions.b.b}]}]\n"
+    )
+    (tmp_path / "b.arazzo.yaml").write_text(
+        "arazzo: 1.0.1\ninfo: {title: b, version: '1'}\n"
+        "sourceDescriptions: [{name: a, url: a.arazzo.yaml, type: arazzo}]\n"
+        "workflows: [{workflowId: b, steps: [{stepId: s, workflowId: $sourceDescriptions.a.a}]}]\n"
+    )
+    result = compile_specs([tmp_path], render=False)
+    assert any(d.code == "AG331" and "leads back" in d.message for d in result.diagnostics)

@@ -61,6 +61,10 @@ class Project:
     packages: pysrc.Namespace = field(default_factory=pysrc.Namespace)
     package_sources: dict[str, str] = field(default_factory=dict)
     declared_sources: set[str] = field(default_factory=set)
+    #: The built workflows of each Arazzo document, in the order documents were built.
+    built: dict[Path, list[ir.Workflow]] = field(default_factory=dict)
+    #: Documents being built now: a source of type arazzo that points back is a cycle.
+    building: list[Path] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.sources is None:
@@ -68,8 +72,23 @@ class Project:
         else:
             self.loader = SourceLoader(self.root, self.diagnostics, options=self.sources)
 
+    def workflows(self) -> list[ir.Workflow]:
+        """Every workflow built so far, each document's in its order."""
+        return [w for workflows in self.built.values() for w in workflows]
+
     def build_document(self, path: Path) -> list[ir.Workflow]:
-        """The IR of every workflow of the document at `path` that compiles cleanly."""
+        """The IR of every workflow of the document at `path` that compiles cleanly;
+        each document is built once, even when several documents use it as a source."""
+        key = path.resolve()
+        if key not in self.built:
+            self.building.append(key)
+            try:
+                self.built[key] = self._build_document(key)
+            finally:
+                self.building.pop()
+        return self.built[key]
+
+    def _build_document(self, path: Path) -> list[ir.Workflow]:
         doc = self.loader.load(path)
         if doc is None:
             return []
@@ -80,7 +99,7 @@ class Project:
         unusable = frozenset(
             s.name for s in document.sources if s.name not in openapi and s.type != "arazzo"
         )
-        sources = Sources(openapi, Resolver(self.loader), unusable)
+        sources = Sources(openapi, Resolver(self.loader), unusable, self._arazzo_sources(document))
         builder = WorkflowBuilder(document, sources, self.diagnostics)
         package = self._package(document, path)
         modules = pysrc.Namespace(reserved=MODULE_NAMES)
@@ -157,13 +176,7 @@ class Project:
     ) -> OpenApiDocument | None:
         span = document.doc.span(join_pointer(source.ptr, "url"))
         if source.type == "arazzo":
-            self.diagnostics.warning(
-                "AG108",
-                span,
-                f"source {source.name!r} of type 'arazzo' is not used yet",
-                "workflows from other Arazzo documents cannot be called yet",
-            )
-            return None
+            return None  # see _arazzo_sources
         override = self.sources.overrides.get(source.name) if self.sources else None
         if override is not None:
             if not override.is_file():
@@ -188,6 +201,35 @@ class Project:
             # Fetched (or, offline, found in the cache); failures are reported at `span`.
             return self._read(self.loader.load_url(source.url, via=span))
         return self._openapi(document.doc.path.parent / source.url, span)
+
+    def _arazzo_sources(self, document: ArazzoDocument) -> dict[str, dict[str, ir.Workflow]]:
+        """The workflows of the Arazzo documents `document` lists as sources, by name."""
+        found: dict[str, dict[str, ir.Workflow]] = {}
+        for source in document.sources:
+            if source.type != "arazzo":
+                continue
+            span = document.doc.span(join_pointer(source.ptr, "url"))
+            if is_url(source.url):
+                self.diagnostics.error(
+                    "AG109",
+                    span,
+                    f"remote Arazzo source {source.name!r} is not supported yet",
+                    "download it next to this document and use a relative url",
+                )
+                continue
+            path = (document.doc.path.parent / source.url).resolve()
+            if path in self.building:
+                self.diagnostics.error(
+                    "AG331",
+                    span,
+                    f"Arazzo source {source.name!r} leads back to this document",
+                    "documents cannot use each other as sources in a cycle",
+                )
+                continue
+            if self.loader.load(path, via=span) is None:
+                continue
+            found[source.name] = {w.workflow_id: w for w in self.build_document(path)}
+        return found
 
     def _openapi(self, path: Path, via: Span) -> OpenApiDocument | None:
         # None: reported at `via`; another reference is reported at its own url

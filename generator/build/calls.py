@@ -77,8 +77,7 @@ def resolve_callee(
 ) -> ir.Workflow | None:
     """The built IR of a workflow of this document; reports unknown or remote ones."""
     if workflow_id.startswith(_SOURCE_PREFIX):
-        builder.unsupported(pointer, "a workflow of another Arazzo document")
-        return None
+        return _remote_callee(builder, workflow_id, pointer)
     known = {w.workflow_id for w in builder.document.workflows}
     if workflow_id not in known:
         builder.diagnostics.error(
@@ -88,6 +87,30 @@ def resolve_callee(
             f"workflows of this document: {', '.join(sorted(known)) or 'none'}",
         )
     return built.get(workflow_id)  # None: it failed to build, and said why
+
+
+def _remote_callee(builder: WorkflowBuilder, reference: str, pointer: str) -> ir.Workflow | None:
+    """`$sourceDescriptions.<name>.<workflowId>`: a workflow of another Arazzo document."""
+    name, _, workflow_id = reference[len(_SOURCE_PREFIX) :].partition(".")
+    document = builder.sources.arazzo.get(name)
+    if document is None:
+        declared = [s.name for s in builder.document.sources if s.type == "arazzo"]
+        builder.diagnostics.error(
+            "AG330",
+            builder.span(pointer),
+            f"{reference!r} names no Arazzo source description {name!r}",
+            f"Arazzo sources of this document: {', '.join(declared) or 'none'}",
+        )
+        return None
+    callee = document.get(workflow_id)
+    if callee is None:
+        builder.diagnostics.error(
+            "AG330",
+            builder.span(pointer),
+            f"source {name!r} has no workflow {workflow_id!r} that compiles",
+            f"its workflows: {', '.join(document) or 'none (see its own diagnostics)'}",
+        )
+    return callee
 
 
 def call_for_step(
@@ -161,11 +184,13 @@ def _call(
 ) -> ir.WorkflowCall:
     return ir.WorkflowCall(
         workflow_id=callee.workflow_id,
+        package=callee.package,
         module=callee.module,
         function=callee.function,
         outputs_class=callee.outputs_class,
         args=args,
         output_keys={o.name: o.py_name for o in callee.outputs},
+        base_url=callee.base_url,
         same_api=same_api,
         span=span,
     )
@@ -227,32 +252,25 @@ def call_step(
     )
 
 
-def same_api(
-    call: ir.WorkflowCall, base_url: str | None, built: Mapping[str, ir.Workflow]
-) -> ir.WorkflowCall:
+def same_api(call: ir.WorkflowCall, base_url: str | None) -> ir.WorkflowCall:
     """Mark a call whose callee talks to the caller's API: it gets the caller's base_url.
 
     `base_url` is None when the caller talks to several APIs: callees keep their own."""
-    callee = built.get(call.workflow_id)
-    shared = callee is not None and base_url is not None and callee.base_url == base_url
-    return dataclasses.replace(call, same_api=shared)
+    return dataclasses.replace(call, same_api=base_url is not None and call.base_url == base_url)
 
 
-def with_api(
-    steps: tuple[ir.Step, ...], base_url: str | None, built: Mapping[str, ir.Workflow]
-) -> tuple[ir.Step, ...]:
+def with_api(steps: tuple[ir.Step, ...], base_url: str | None) -> tuple[ir.Step, ...]:
     """Steps whose calls (workflow steps, gotos to workflows) know if they share the API."""
 
     def actions(found: tuple[ir.Action, ...]) -> tuple[ir.Action, ...]:
         return tuple(
-            dataclasses.replace(a, call=same_api(a.call, base_url, built)) if a.call else a
-            for a in found
+            dataclasses.replace(a, call=same_api(a.call, base_url)) if a.call else a for a in found
         )
 
     return tuple(
         dataclasses.replace(
             s,
-            call=same_api(s.call, base_url, built) if s.call else None,
+            call=same_api(s.call, base_url) if s.call else None,
             on_success=actions(s.on_success),
             on_failure=actions(s.on_failure),
         )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from generator import ir
 from generator.diagnostics import Diagnostics, Span
 from generator.spec.openapi import OpenApiDocument, Operation, Resolver
 
@@ -19,6 +20,8 @@ class Sources:
     openapi: dict[str, OpenApiDocument]
     resolver: Resolver
     unusable: frozenset[str] = frozenset()  # sources already reported as unloadable
+    #: Workflows of the Arazzo documents listed as sources (type arazzo), by source name.
+    arazzo: dict[str, dict[str, ir.Workflow]] = field(default_factory=dict)
 
     def servers_of(self, operation: Operation) -> tuple[str, ...]:
         """The server URLs of the document that declares `operation`."""

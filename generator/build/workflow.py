@@ -123,10 +123,8 @@ class WorkflowBuilder:
             base_urls = tuple(sorted(self.source_urls.items()))
             base_url = ""
         if not self.servers:  # only workflow steps: the API their workflows share, if one
-            callees = {c.workflow_id for c in dependencies} | {
-                s.call.workflow_id for s in steps if s.call
-            }
-            urls = {built[c].base_url for c in callees if c in built}
+            calls = [*dependencies, *(s.call for s in steps if s.call)]
+            urls = {c.base_url for c in calls}
             base_url = urls.pop() if len(urls) == 1 else ""
         return ir.Workflow(
             workflow_id=workflow.workflow_id,
@@ -139,11 +137,11 @@ class WorkflowBuilder:
             outputs_class=naming.outputs_class,
             base_url=base_url,
             inputs=inputs,
-            steps=with_api(steps, None if base_urls else base_url, built),
+            steps=with_api(steps, None if base_urls else base_url),
             outputs=outputs,
             span=self.span(workflow.ptr),
             depends_on=tuple(
-                same_api(call, None if base_urls else base_url, built) for call in dependencies
+                same_api(call, None if base_urls else base_url) for call in dependencies
             ),
             base_urls=base_urls,
         )

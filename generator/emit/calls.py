@@ -24,19 +24,28 @@ def calls_needs(workflow: ir.Workflow, imports: Imports) -> list[str]:
     calls = [*workflow.depends_on, *(s.call for s in workflow.steps if s.call)]
     calls += goto_calls(workflow)
     for call in calls:
-        imports.need(f".{call.module}", call.function, call.function + "_async")
+        if call.package == workflow.package:
+            imports.need(f".{call.module}", call.function, call.function + "_async")
+        else:  # another document's package: by module, so function names cannot clash
+            imports.need(f"..{call.package}", f"{call.module} as {_alias(call)}")
     if calls:
         imports.need("collections.abc", "Awaitable")
         return ["calls"]
     return []
 
 
+def _alias(call: ir.WorkflowCall) -> str:
+    """The name another document's module is imported as (package names have no `__`)."""
+    return f"_{call.package}__{call.module}"
+
+
 def call_expression(call: ir.WorkflowCall, names: pyexpr.Names) -> str:
     """A `_Call(...)` that runs `call`'s workflow with its inputs."""
     inputs = ", ".join(f"{pysrc.literal(k)}: {pyexpr.value(v, names)}" for k, v in call.args)
-    return (
-        f"_Call({call.function}, {call.function}_async, {{{inputs}}}, " f"same_api={call.same_api})"
-    )
+    function = call.function
+    if call.package != names.package:
+        function = f"{_alias(call)}.{call.function}"
+    return f"_Call({function}, {function}_async, {{{inputs}}}, same_api={call.same_api})"
 
 
 def call_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:

@@ -164,6 +164,7 @@ def _names(workflow: ir.Workflow) -> pyexpr.Names:
         dependencies=dependencies,
         dependency_keys=dependency_keys,
         step_classes=step_classes,
+        package=workflow.package,
     )
 
 

@@ -56,6 +56,7 @@ class Names:
     dependency_keys: dict[tuple[str, str], str] = field(default_factory=dict)  # (id, output)
     call_keys: dict[str, str] = field(default_factory=dict)  # a workflow step's callee outputs
     step_classes: dict[str, str] = field(default_factory=dict)  # step id -> outputs TypedDict
+    package: str = ""  # the workflow's own package (calls into others import by module)
 
 
 def tokens(pointer: tuple[str, ...]) -> str:
