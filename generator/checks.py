@@ -21,6 +21,7 @@ from generator.expressions import (
     Or,
     OutputRef,
     Prop,
+    RequestRef,
     ResponseRef,
     RuntimeExpr,
     StatusCode,
@@ -32,8 +33,8 @@ from generator.expressions import (
 )
 
 #: Expression roots a generated module can evaluate today.
-_SUPPORTED_ROOTS = (StatusCode, ResponseRef, InputRef, StepRef, Url, Method)
-_RESPONSE_ROOTS = (StatusCode, ResponseRef, Url)
+_SUPPORTED_ROOTS = (StatusCode, ResponseRef, RequestRef, InputRef, StepRef, Url, Method)
+_RESPONSE_ROOTS = (StatusCode, ResponseRef, RequestRef, Url)
 _RUNTIME_TYPES = get_args(RuntimeExpr)
 
 
@@ -199,7 +200,9 @@ def _check_expression(
     diagnostics: Diagnostics,
 ) -> None:
     text = unparse(expr)
-    if not isinstance(expr, _SUPPORTED_ROOTS):
+    if not isinstance(expr, _SUPPORTED_ROOTS) or (
+        isinstance(expr, RequestRef) and expr.source == "path"
+    ):
         diagnostics.error(
             "AG605",
             span,

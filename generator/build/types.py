@@ -17,6 +17,7 @@ from generator.expressions import (
     Lit,
     Method,
     OutputRef,
+    RequestRef,
     ResponseRef,
     RuntimeExpr,
     StatusCode,
@@ -107,6 +108,8 @@ def expression_type(
     if isinstance(expr, WorkflowRef) and expr.pointer is None and expr.field == "outputs":
         outputs = scope.workflow_outputs.get(expr.workflow_id, {})
         return Typed(outputs.get(expr.name, ANY), True)
+    if isinstance(expr, RequestRef) and expr.source in ("header", "query"):
+        return Typed(optional(STR), False)
     if isinstance(expr, ResponseRef) and expr.source == "header":
         return Typed(optional(STR), False)
     if isinstance(expr, ResponseRef) and body_schema is not None and resolver is not None:

@@ -12,6 +12,7 @@ import textwrap
 from typing import Any
 
 from generator import ir, pysrc
+from generator.checks import iter_expressions
 from generator.emit import pyexpr
 from generator.emit.calls import (
     call_expression,
@@ -23,7 +24,7 @@ from generator.emit.calls import (
 from generator.emit.imports import Imports
 from generator.emit.request import request_lines, request_needs
 from generator.emit.response import response_lines
-from generator.expressions import unparse
+from generator.expressions import RequestRef, unparse
 from generator.typemap import optional
 
 DEFAULT_MAX_STEPS = 100
@@ -115,13 +116,27 @@ def _imports(workflow: ir.Workflow) -> Imports:
     return imports
 
 
+def _reads_sent_body(workflow: ir.Workflow) -> bool:
+    holders: list[object] = []
+    for step in workflow.steps:
+        holders += [*step.success_criteria, *(o.value for o in step.outputs)]
+        holders += [c for a in (*step.on_success, *step.on_failure) for c in a.criteria]
+    return any(
+        isinstance(e, RequestRef) and e.source == "body"
+        for h in holders
+        for e in iter_expressions(h)
+    )
+
+
 def _has_retries(workflow: ir.Workflow) -> bool:
     return any(a.kind == "retry" for s in workflow.steps for a in s.on_failure)
 
 
 def _flow_needs(workflow: ir.Workflow, imports: Imports) -> list[str]:
-    """Runtime features for failure actions and retries."""
+    """Runtime features for failure actions, retries and reading back the sent body."""
     features = []
+    if _reads_sent_body(workflow):
+        features.append("sent_body")
     if any(s.on_failure for s in workflow.steps):
         features.append("failure")
     if _has_retries(workflow):

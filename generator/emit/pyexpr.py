@@ -27,6 +27,7 @@ from generator.expressions import (
     Or,
     OutputRef,
     Prop,
+    RequestRef,
     ResponseRef,
     RuntimeExpr,
     StatusCode,
@@ -51,7 +52,6 @@ class Names:
     outputs: dict[tuple[str, str], str]  # (step id, output name) -> TypedDict key
     optional_inputs: frozenset[str]  # inputs the caller may leave out
     next_step: dict[str, str]  # step id -> the step after it in document order
-    method: str = ""  # HTTP method of the step being compiled
     dependencies: dict[str, str] = field(default_factory=dict)  # workflow id -> state field
     dependency_keys: dict[tuple[str, str], str] = field(default_factory=dict)  # (id, output)
     call_keys: dict[str, str] = field(default_factory=dict)  # a workflow step's callee outputs
@@ -81,7 +81,7 @@ def expression(expr: RuntimeExpr | Template, names: Names) -> str:
     if isinstance(expr, Url):
         return "str(response.url)"
     if isinstance(expr, Method):
-        return pysrc.literal(names.method)
+        return "response.request.method"
     if isinstance(expr, InputRef):
         return _with_pointer(f"state.{names.inputs[expr.name]}", expr.pointer)
     if isinstance(expr, StepRef):
@@ -97,11 +97,22 @@ def expression(expr: RuntimeExpr | Template, names: Names) -> str:
         key = pysrc.literal(names.dependency_keys[(expr.workflow_id, expr.name)])
         ran = f"_ran(state.{field_name}, {pysrc.literal(expr.workflow_id)})[{key}]"
         return _with_pointer(ran, expr.pointer)
+    if isinstance(expr, RequestRef):  # the request this step sent, read back from httpx
+        return _request_value(expr)
     if isinstance(expr, ResponseRef) and expr.source == "header":
         return f"response.headers.get({pysrc.literal(expr.name)})"
     if isinstance(expr, ResponseRef):
         return _with_pointer("body", expr.pointer)
     raise EmitError(f"cannot compile {expr}")
+
+
+def _request_value(expr: RequestRef) -> str:
+    name = pysrc.literal(expr.name)
+    if expr.source == "header":
+        return f"response.request.headers.get({name})"
+    if expr.source == "query":
+        return f"response.request.url.params.get({name})"
+    return _with_pointer("_read_sent_body(response.request)", expr.pointer)
 
 
 def value(node: ir.Value, names: Names) -> str:
