@@ -363,7 +363,6 @@ NAMES = pyexpr.Names(
     outputs={("s", "o"): "o"},
     optional_inputs=frozenset(),
     next_step={},
-    method="POST",
 )
 
 _BODY_A = "_pointer(body, ('a',))"
@@ -402,7 +401,7 @@ COMPILED = [
     ("$response.body#/a >= $inputs.minimum", f"_compare({_BODY_A}, '>=', state.minimum)"),
     ("'it''s' == $response.body#/a", f"_compare(\"it's\", '==', {_BODY_A})"),
     ("$url == 'http://x'", "_compare(str(response.url), '==', 'http://x')"),
-    ("$method == 'post'", "_compare('POST', '==', 'post')"),
+    ("$method == 'post'", "_compare(response.request.method, '==', 'post')"),
     ("1 == 1", "_compare(1, '==', 1)"),
     # negation: inverted where exact, `not` elsewhere, never `not not`
     ("!($statusCode == 200)", "response.status_code != 200"),
