@@ -92,6 +92,7 @@ def compile_specs(
         project.build_document(path)
     result.workflows = project.workflows()  # with those of documents used as sources
     project.report_unused_overrides()
+    project.report_openapi_problems()
     result.texts = project.loader.texts
     if render:
         result.files = render_tree(result.workflows)

@@ -65,6 +65,8 @@ def test_a_cached_validation_is_not_reused_for_changed_bytes(
     shutil.copytree(REPO / "specs", specs)
     assert compile_specs([specs], render=False).diagnostics.error_count == 0
     api = specs / "amazon-connect" / "openapi" / "amazon-connect-openapi.yml"
-    api.write_text(api.read_text().replace("openapi: 3.1.0", "openapi: 3.1.0\nwebhooks: 5", 1))
+    api.write_text(
+        api.read_text().replace("openapi: 3.1.0", "openapi: 3.1.0\njsonSchemaDialect: 5", 1)
+    )
     result = compile_specs([specs], render=False)
     assert any(d.code == "AG202" for d in result.diagnostics)

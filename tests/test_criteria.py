@@ -609,8 +609,9 @@ EXPECTED_DIAGNOSTICS = [
     "invalid.arazzo.yaml:24:7: error[AG412]: a regex criterion needs a 'context'",
     "invalid.arazzo.yaml:26:26: error[AG400]: invalid runtime expression '$response.bdy': "
     "'$response.' must be followed by header. or body",
-    "invalid.arazzo.yaml:30:18: warning[AG417]: regex '/^[0-9a-f]+$/i' looks like a "
-    "JavaScript regex literal; its slashes (and any flags after them) are matched as text",
+    "invalid.arazzo.yaml:30:18: warning[AG417]: regex '/^[0-9a-f]+$/i' is a JavaScript regex "
+    "literal; read as '(?i)^[0-9a-f]+$' (as text, its anchors between the slashes could never "
+    "match)",
     "invalid.arazzo.yaml:36:33: error[AG413]: invalid JSONPath query '$.items[?@.a ==]': "
     "unexpected end of expression",
     "invalid.arazzo.yaml:39:22: error[AG411]: draft-goessner-dispatch-jsonpath-00 query "

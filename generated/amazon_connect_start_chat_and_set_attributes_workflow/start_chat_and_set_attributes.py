@@ -12,14 +12,18 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import re
+import time
+import zlib
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal, TypedDict, TypeVar
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, unquote_plus
 
 import httpx
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_STEPS",
     "DEFAULT_TIMEOUT",
     "WORKFLOW_ID",
@@ -27,6 +31,8 @@ __all__ = [
     "StepBudgetExceededError",
     "StepFailedError",
     "StepNotRunError",
+    "StepRequestError",
+    "StepTimeoutError",
     "WorkflowError",
     "start_chat_and_set_attributes",
     "start_chat_and_set_attributes_async",
@@ -36,12 +42,18 @@ WORKFLOW_ID: Final = "start-chat-and-set-attributes"
 DEFAULT_BASE_URL: Final = "https://connect.us-east-1.amazonaws.com"
 DEFAULT_TIMEOUT: Final = 30.0
 DEFAULT_MAX_STEPS: Final = 100
+DEFAULT_MAX_RESPONSE_BYTES: Final = 16 * 1024 * 1024
 
 # --- runtime: the same in every module arazzo-gen generates ----------------------
 
 
 class WorkflowError(Exception):
-    """Raised when the workflow cannot run to completion."""
+    """Raised when the workflow cannot run to completion.
+
+    Every error this module raises while running a workflow is a WorkflowError;
+    errors of a workflow it calls come from that workflow's module. Messages and
+    reprs never show secrets: see `_redact`.
+    """
 
     def __init__(self, message: str, *, step_id: str | None = None) -> None:
         super().__init__(message)
@@ -50,17 +62,49 @@ class WorkflowError(Exception):
 
 
 class StepFailedError(WorkflowError):
-    """A step's success criteria were not met, or its response was unusable."""
+    """A step's success criteria were not met, or its response was unusable: a value
+    the outputs need is missing, the body is not the JSON they need, or it is larger
+    than ``max_response_bytes``."""
 
-    def __init__(self, step_id: str, response: httpx.Response, reason: str) -> None:
+    def __init__(
+        self,
+        step_id: str,
+        response: httpx.Response,
+        reason: str,
+        *,
+        content: bytes | None = None,
+    ) -> None:
+        if content is None:
+            try:
+                content = response.content
+            except httpx.ResponseNotRead:
+                content = b""
         self.status_code = response.status_code
         self.reason = reason
-        self.excerpt = _excerpt(response)
+        self.excerpt = _excerpt(content, _response_secrets(response))
         super().__init__(
             f"workflow {WORKFLOW_ID!r}: step {step_id!r} failed with HTTP "
             f"{response.status_code}: {reason}; response body: {self.excerpt}",
             step_id=step_id,
         )
+
+
+class StepRequestError(WorkflowError):
+    """A step's request could not be sent or its response not received in full: the
+    connection failed or was reset, the server broke HTTP, the body could not be
+    decoded. The httpx error is the ``__cause__``; ``url`` has secrets redacted."""
+
+    def __init__(self, step_id: str, request: httpx.Request, problem: str) -> None:
+        self.method = request.method
+        self.url = _redact_url(request.url)
+        super().__init__(
+            f"workflow {WORKFLOW_ID!r}: step {step_id!r}: {self.method} {self.url} {problem}",
+            step_id=step_id,
+        )
+
+
+class StepTimeoutError(StepRequestError):
+    """A step's request and response together took longer than ``timeout`` seconds."""
 
 
 class StepBudgetExceededError(WorkflowError):
@@ -72,23 +116,44 @@ class StepNotRunError(WorkflowError):
 
 
 _EXCERPT_LIMIT: Final = 500
+#: JSON nested deeper than this is treated as text: no criterion or output reads it.
+_MAX_JSON_DEPTH: Final = 200
 _T = TypeVar("_T")
 
 
-def _excerpt(response: httpx.Response) -> str:
-    """The start of a response body, bounded in size, for error messages."""
-    text = response.content[: _EXCERPT_LIMIT * 4].decode("utf-8", "replace")
-    if len(text) > _EXCERPT_LIMIT or len(response.content) > _EXCERPT_LIMIT * 4:
+def _excerpt(content: bytes, secrets: list[str]) -> str:
+    """The start of a response body for error messages: bounded in size, secrets redacted."""
+    text = _redact(content[: _EXCERPT_LIMIT * 4].decode("utf-8", "replace"), secrets)
+    if len(text) > _EXCERPT_LIMIT or len(content) > _EXCERPT_LIMIT * 4:
         return repr(text[:_EXCERPT_LIMIT]) + " (truncated)"
     return repr(text)
 
 
 def _read_body(response: httpx.Response) -> Any:
-    """The parsed JSON body of a response, or its text when it is not JSON."""
+    """The parsed JSON body of a response, or its text when it is not JSON (or is
+    nested deeper than `_MAX_JSON_DEPTH`)."""
     try:
-        return json.loads(response.content)
+        document = json.loads(response.content)
     except (ValueError, RecursionError):
         return response.text
+    return response.text if _too_deep(response.content, document) else document
+
+
+def _too_deep(content: bytes, document: Any) -> bool:
+    """Whether a parsed JSON document nests arrays and objects deeper than allowed."""
+    if content.count(b"[") + content.count(b"{") <= _MAX_JSON_DEPTH:
+        return False
+    level = [document] if isinstance(document, (dict, list)) else []
+    for _ in range(_MAX_JSON_DEPTH):
+        level = [
+            child
+            for node in level
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, (dict, list))
+        ]
+        if not level:
+            return False
+    return True
 
 
 def _pointer(document: Any, tokens: tuple[str, ...]) -> Any:
@@ -97,14 +162,17 @@ def _pointer(document: Any, tokens: tuple[str, ...]) -> Any:
         if isinstance(document, dict):
             document = document.get(token)
         elif (
-            isinstance(document, list)
-            and token.isdigit()
-            and int(token) < len(document)
+            isinstance(document, list) and _digits(token) and int(token) < len(document)
         ):
             document = document[int(token)]
         else:
             return None
     return document
+
+
+def _digits(text: str) -> bool:
+    """Whether `text` is a (short) run of ASCII digits; str.isdigit() also takes '²'."""
+    return text.isascii() and text.isdigit() and len(text) <= 4000
 
 
 def _require(
@@ -114,9 +182,12 @@ def _require(
     found = _pointer(document, tokens)
     if found is None:
         where = "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens)
-        raise StepFailedError(
-            step_id, response, f"the response body has no value at {where!r}"
-        )
+        reason = f"the response body has no value at {where!r}"
+        if document == "":
+            reason += " (the body is empty)"
+        elif not isinstance(document, (dict, list)):
+            reason += " (the body is not a JSON object or array)"
+        raise StepFailedError(step_id, response, reason)
     return found
 
 
@@ -135,6 +206,211 @@ def _text(*parts: Any) -> str:
     """A template string with its embedded values filled in."""
     return "".join(
         part if isinstance(part, str) else json.dumps(part) for part in parts
+    )
+
+
+# --- secrets: never shown in messages or reprs -------------------------------------
+
+#: Names whose values are secrets, in headers, query strings, JSON, forms and XML.
+_SECRET_NAME: Final = re.compile(
+    r"auth|cookie|token|secret|passw|pwd|credential|session|signature|assertion|private"
+    r"|api[-_. ]?key|access[-_. ]?key|(?:^|[-_. ])key$|^sig$|^pass$",
+    re.IGNORECASE,
+)
+_REDACTED: Final = "***"
+_JSON_STRING: Final = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)  # possibly cut off
+_JSON_COLON: Final = re.compile(r"\s*:\s*")
+_JSON_SCALAR: Final = re.compile(r"[^\s,\]}]*")
+_PAIR: Final = re.compile(r"(?:^|(?<=[?&;,\s]))([^\s=&;,?\"'<>]+)=([^&;,\s\"'<>]*)")
+_HEADER_LINE: Final = re.compile(
+    r"^([A-Za-z0-9_-]+)[ \t]*:[ \t]*([^\r\n]*)", re.MULTILINE
+)
+_XML_ELEMENT: Final = re.compile(r"<([\w:.-]+)((?:\s[^<>]*)?)>([^<]*)")
+_SCHEME: Final = re.compile(r"\b(Bearer|Basic|Digest|Negotiate)(\s+)[^\s\"',;]+")
+
+
+def _is_secret(name: str) -> bool:
+    return _SECRET_NAME.search(name) is not None
+
+
+def _redact(text: str, secrets: list[str]) -> str:
+    """`text` with secrets replaced by ***: the given secret values wherever they
+    occur, and the values of secret-looking names (`_SECRET_NAME`) in JSON members,
+    `name=value` pairs, `Name: value` lines and XML elements, and credentials after
+    Bearer, Basic and the like."""
+    for secret in secrets:
+        text = text.replace(secret, _REDACTED)
+    text = _redact_json(text)
+    text = _PAIR.sub(
+        lambda m: m[1] + "=" + _REDACTED if _is_secret(unquote_plus(m[1])) else m[0],
+        text,
+    )
+    text = _HEADER_LINE.sub(
+        lambda m: m[1] + ": " + _REDACTED if _is_secret(m[1]) and m[2] else m[0], text
+    )
+    text = _XML_ELEMENT.sub(
+        lambda m: f"<{m[1]}{m[2]}>{_REDACTED}" if _is_secret(m[1]) and m[3] else m[0],
+        text,
+    )
+    return _SCHEME.sub(lambda m: m[1] + m[2] + _REDACTED, text)
+
+
+def _redact_json(text: str) -> str:
+    """`text` with the values of JSON members that have secret names replaced by "***".
+
+    Works on the start of a document too: a value cut off at the end is replaced
+    up to the end.
+    """
+    out: list[str] = []
+    done = 0
+    position = 0
+    while (name := _JSON_STRING.search(text, position)) is not None:
+        position = name.end()
+        colon = _JSON_COLON.match(text, position)
+        if colon is None or not name[0].endswith('"') or not _is_secret(name[0][1:-1]):
+            continue
+        out.append(text[done : colon.end()] + '"' + _REDACTED + '"')
+        done = position = _json_value_end(text, colon.end())
+    return "".join(out) + text[done:]
+
+
+def _json_value_end(text: str, start: int) -> int:
+    """Where the JSON value that starts at `start` ends (the end of `text` if it is cut off)."""
+    if text.startswith('"', start):
+        return _string_end(text, start)
+    if not text.startswith(("[", "{"), start):
+        scalar = _JSON_SCALAR.match(text, start)
+        return scalar.end() if scalar else start
+    depth = 0
+    position = start
+    while position < len(text):
+        char = text[position]
+        if char == '"':
+            position = _string_end(text, position)
+            continue
+        if char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+            if depth == 0:
+                return position + 1
+        position += 1
+    return len(text)
+
+
+def _string_end(text: str, start: int) -> int:
+    found = _JSON_STRING.match(text, start)
+    return found.end() if found else start + 1
+
+
+def _redact_query(query: str) -> str:
+    """A query string with the values of secret parameters replaced by ***."""
+    pieces = []
+    for piece in query.split("&"):
+        name, has_value, _ = piece.partition("=")
+        secret = has_value and _is_secret(unquote_plus(name))
+        pieces.append(name + "=" + _REDACTED if secret else piece)
+    return "&".join(pieces)
+
+
+def _redact_url(url: httpx.URL) -> str:
+    """A URL for messages: no user information or fragment, secret query values
+    redacted, at most 300 characters."""
+    text = str(url.copy_with(query=None, fragment=None, userinfo=b""))
+    if url.query:
+        text += "?" + _redact_query(url.query.decode("ascii", "replace"))
+    return text if len(text) <= 300 else text[:300] + "..."
+
+
+def _request_secrets(request: httpx.Request) -> list[str]:
+    """The secret values a request carries, to scrub from messages: the values of
+    secret headers (and their credentials), cookies, secret query parameters and
+    secret members of a JSON or form body."""
+    values: list[str] = []
+    for name, value in request.headers.multi_items():
+        if name.lower() == "cookie":
+            values += [pair.partition("=")[2] for pair in value.split(";")]
+        if _is_secret(name):
+            values += [
+                value,
+                *(p.partition("=")[2] or p for p in re.split(r"[\s,]+", value)[1:]),
+            ]
+    values += [
+        value for name, value in request.url.params.multi_items() if _is_secret(name)
+    ]
+    try:
+        content = request.content
+    except httpx.RequestNotRead:
+        content = b""
+    if 0 < len(content) <= 1024 * 1024:
+        values += _body_secrets(content, request.headers.get("Content-Type", ""))
+    unique = {value.strip() for value in values if len(value.strip()) >= 4}
+    found = sorted(unique, key=lambda value: (-len(value), value))
+    # also as they appear in reprs of text and bytes, e.g. in h11's "Illegal header value b'...'"
+    escaped = {repr(value)[1:-1] for value in found} | {
+        repr(value.encode())[2:-1] for value in found
+    }
+    return found + sorted(escaped - unique, key=lambda value: (-len(value), value))
+
+
+def _body_secrets(content: bytes, content_type: str) -> list[str]:
+    """Values of secret members of a JSON request body, or secret fields of a form."""
+    if "form-urlencoded" in content_type:
+        pairs = parse_qsl(content.decode("utf-8", "replace"), keep_blank_values=True)
+        return [value for name, value in pairs if _is_secret(name)]
+    try:
+        document = json.loads(content)
+    except (ValueError, RecursionError):
+        return []
+    values: list[str] = []
+    stack: list[tuple[Any, bool]] = [(document, False)]
+    while stack:
+        node, secret = stack.pop()
+        if isinstance(node, dict):
+            stack += [(v, secret or _is_secret(str(k))) for k, v in node.items()]
+        elif isinstance(node, list):
+            stack += [(item, secret) for item in node]
+        elif secret and node is not None:
+            values.append(node if isinstance(node, str) else json.dumps(node))
+    return values
+
+
+def _response_secrets(response: httpx.Response) -> list[str]:
+    """The secrets of a response's request, and the cookies the response sets."""
+    cookies = [
+        value.partition("=")[2].partition(";")[0]
+        for value in response.headers.get_list("Set-Cookie")
+    ]
+    try:
+        request = response.request
+    except RuntimeError:  # a response made by hand has no request
+        return [c.strip() for c in cookies if len(c.strip()) >= 4]
+    return _request_secrets(request) + [
+        c.strip() for c in cookies if len(c.strip()) >= 4
+    ]
+
+
+def _request_repr(request: _Request) -> str:
+    """`repr()` of a `_Request`: secret header and query values redacted, cookie
+    names only, and only the type or size of the body."""
+    query = [_redact_query(piece) for piece in request.query if piece]
+    headers = {
+        name: _REDACTED if _is_secret(name) else value
+        for name, value in request.headers.items()
+        if value is not None
+    }
+    cookies = [
+        pair.strip().partition("=")[0] + "=" + _REDACTED
+        for piece in request.cookies
+        if piece
+        for pair in piece.split(";")
+    ]
+    body = "None" if request.body is None else f"<{type(request.body).__name__}>"
+    content = "None" if request.content is None else f"<{len(request.content)} bytes>"
+    return (
+        f"_Request({request.method!r}, {request.path!r}, query={query!r}, "
+        f"headers={headers!r}, cookies={cookies!r}, content_type={request.content_type!r}, "
+        f"body={body}, content={content})"
     )
 
 
@@ -235,10 +511,13 @@ def _header(value: Any, name: str, *, explode: bool = False) -> str | None:
     if value is None:
         return None
     text = _expand(_flat(value, name), ",", explode, str)
-    if not all(" " <= char <= "~" or char == "\t" for char in text):
+    bad = next(
+        (char for char in text if not (" " <= char <= "~" or char == "\t")), None
+    )
+    if bad is not None:  # the value itself is not shown: it may be a secret
         raise WorkflowError(
             f"workflow {WORKFLOW_ID!r}: header {name!r} can only hold visible ASCII "
-            f"characters, spaces and tabs, not {text!r}"
+            f"characters, spaces and tabs, not {bad!r} (at position {text.index(bad)})"
         )
     return text
 
@@ -257,7 +536,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, repr=False)
 class _Request:
     """One HTTP request of a step, with every parameter already serialized.
 
@@ -273,6 +552,9 @@ class _Request:
     content_type: str | None = None
     body: Any = None
     content: bytes | None = None
+
+    def __repr__(self) -> str:
+        return _request_repr(self)  # values of secrets redacted
 
     def build(
         self,
@@ -343,6 +625,212 @@ def _async_client(
     return contextlib.nullcontext(client) if client is not None else httpx.AsyncClient()
 
 
+def _build(
+    prepared: _Request,
+    http: httpx.Client | httpx.AsyncClient,
+    base_url: str,
+    headers: Mapping[str, str] | None,
+    timeout: float,
+    step_id: str,
+) -> httpx.Request:
+    """A step's httpx request. A header value that is not ASCII fails without being
+    shown (httpx's UnicodeEncodeError would carry the value)."""
+    try:
+        return prepared.build(http, base_url, headers, timeout)
+    except UnicodeEncodeError as error:
+        names = [
+            name for name, value in (headers or {}).items() if value == error.object
+        ]
+        position = error.start
+    which = f"header {names[0]!r}" if names else "a header"
+    raise WorkflowError(
+        f"workflow {WORKFLOW_ID!r}: step {step_id!r}: {which} holds a character that is not "
+        f"ASCII (at position {position}); header values must be ASCII text",
+        step_id=step_id,
+    )
+
+
+class _Body:
+    """A response body as it arrives, read within the step's time and size limits.
+
+    `timeout` bounds each wait of httpx (connect, write, read) and also the whole
+    exchange: the time is checked when the headers and each chunk of the body arrive,
+    so a server that drips its answer is cut off after at most one more read wait.
+    `limit` bounds the decoded body. A Content-Length above it fails at once; a gzip
+    or deflate body is inflated here, 64 KiB at a time, so a compression bomb stops at
+    the limit too (other encodings are decoded by httpx, a network read at a time).
+    """
+
+    def __init__(
+        self,
+        response: httpx.Response,
+        step_id: str,
+        started: float,
+        timeout: float,
+        limit: int,
+    ) -> None:
+        self.response = response
+        self.step_id = step_id
+        self.deadline = started + timeout
+        self.timeout = timeout
+        self.limit = limit
+        self.chunks: list[bytes] = []
+        self.size = 0
+        # the start of the body, for the error message when it is too large
+        self.head = b""
+        listed = response.headers.get_list("Content-Encoding", split_commas=True)
+        encodings = [e.strip().lower() for e in listed]
+        # the codings httpx decodes (it passes others through)
+        encodings = [e for e in encodings if e in ("gzip", "deflate", "br", "zstd")]
+        # Read the raw bytes and inflate them here, or else take the bytes httpx decoded,
+        # which are all a response already read (by a mock transport, an event hook) has.
+        inflatable = encodings in ([], ["gzip"], ["deflate"])
+        self.raw = inflatable and not response.is_stream_consumed
+        self.inflater = zlib.decompressobj(zlib.MAX_WBITS | 32) if encodings else None
+        self.inflated = False  # whether the inflater has taken any data yet
+        self.deflate = encodings == ["deflate"]
+        declared = response.headers.get("Content-Length", "").strip()
+        if (
+            not encodings
+            and _digits(declared)
+            and (len(declared) > 18 or int(declared) > limit)
+        ):
+            shown = declared if len(declared) <= 20 else declared[:20] + "..."
+            raise self._too_large(f" (Content-Length: {shown})")
+        self._check_time()
+
+    def add(self, chunk: bytes) -> None:
+        """Take the next chunk: raw bytes when `self.raw`, else bytes httpx decoded."""
+        if self.raw and self.inflater is not None:
+            self._inflate(chunk)
+        else:
+            self._keep(chunk)
+        self._check_time()
+
+    def finish(self) -> httpx.Response:
+        """The response, with its body read (as `httpx.Response.read()` leaves it)."""
+        if self.raw and self.inflater is not None:
+            self._keep(self.inflater.flush())
+        self.response._content = b"".join(self.chunks)
+        return self.response
+
+    def _inflate(self, data: bytes) -> None:
+        """Inflate gzip or zlib data (raw deflate too, as httpx does), 64 KiB at a time."""
+        assert self.inflater is not None
+        while True:
+            try:
+                piece = self.inflater.decompress(data, 65536)
+            except zlib.error as error:
+                if self.inflated or not self.deflate:
+                    raise httpx.DecodingError(
+                        f"cannot inflate the response body: {error}",
+                        request=self.response.request,
+                    ) from None
+                # deflate data without the zlib header, which some servers send
+                self.inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+                self.inflated = True
+                continue
+            self.inflated = True
+            self._keep(piece)
+            data = self.inflater.unconsumed_tail
+            if not data and len(piece) < 65536:
+                return
+
+    def _keep(self, data: bytes) -> None:
+        self.size += len(data)
+        if len(self.head) <= _EXCERPT_LIMIT * 4:
+            self.head = (self.head + data)[: _EXCERPT_LIMIT * 4 + 1]
+        if self.size > self.limit:
+            raise self._too_large("")
+        self.chunks.append(data)
+
+    def _too_large(self, declared: str) -> StepFailedError:
+        return StepFailedError(
+            self.step_id,
+            self.response,
+            f"the response body is larger than max_response_bytes={self.limit}{declared}",
+            content=self.head,
+        )
+
+    def _check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise StepTimeoutError(
+                self.step_id,
+                self.response.request,
+                f"did not receive the whole response within timeout={self.timeout} s",
+            )
+
+
+def _send(
+    http: httpx.Client, request: httpx.Request, step_id: str, timeout: float, limit: int
+) -> httpx.Response:
+    """Send a step's request and read its response within `timeout` and `limit` (see
+    `_Body`). httpx errors become StepRequestError (StepTimeoutError for timeouts)."""
+    started = time.monotonic()
+    try:
+        response = http.send(request, stream=True)
+        try:
+            body = _Body(response, step_id, started, timeout, limit)
+            for chunk in response.iter_raw() if body.raw else response.iter_bytes():
+                body.add(chunk)
+        finally:
+            response.close()
+    except httpx.RequestError as error:
+        raise _request_failed(step_id, request, error, timeout) from error
+    return body.finish()
+
+
+async def _send_async(
+    http: httpx.AsyncClient,
+    request: httpx.Request,
+    step_id: str,
+    timeout: float,
+    limit: int,
+) -> httpx.Response:
+    """The async twin of `_send`."""
+    started = time.monotonic()
+    try:
+        response = await http.send(request, stream=True)
+        try:
+            body = _Body(response, step_id, started, timeout, limit)
+            async for chunk in (
+                response.aiter_raw() if body.raw else response.aiter_bytes()
+            ):
+                body.add(chunk)
+        finally:
+            await response.aclose()
+    except httpx.RequestError as error:
+        raise _request_failed(step_id, request, error, timeout) from error
+    return body.finish()
+
+
+def _request_failed(
+    step_id: str, request: httpx.Request, error: httpx.RequestError, timeout: float
+) -> StepRequestError:
+    """The StepRequestError for an httpx error. Secrets of the request are scrubbed
+    from the messages of the error and of the exceptions chained to it (h11, for one,
+    quotes an invalid header value in full)."""
+    secrets = _request_secrets(request)
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen and len(seen) < 16:
+        seen.add(id(cause))
+        cause.args = tuple(
+            _redact(a, secrets) if isinstance(a, str) else a for a in cause.args
+        )
+        cause = cause.__cause__ or cause.__context__
+    message = _redact(str(error), secrets)
+    if isinstance(error, httpx.TimeoutException):
+        return StepTimeoutError(
+            step_id,
+            request,
+            f"timed out (timeout={timeout} s): {type(error).__name__}: {message}",
+        )
+    return StepRequestError(
+        step_id, request, f"failed: {type(error).__name__}: {message}"
+    )
+
+
 # --- the workflow ----------------------------------------------------------------
 
 
@@ -369,7 +857,7 @@ class _ConfirmContactOutputs(TypedDict):
     channel: Literal["VOICE", "CHAT", "TASK", "EMAIL"]
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)  # it holds inputs and outputs, which may be secrets
 class _State:
     """Inputs and step outputs of one run of the workflow."""
 
@@ -517,6 +1005,7 @@ def start_chat_and_set_attributes(
     headers: Mapping[str, str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     max_steps: int = DEFAULT_MAX_STEPS,
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
 ) -> StartChatAndSetAttributesOutputs:
     """Start a chat contact and attach routing attributes.
 
@@ -536,17 +1025,23 @@ def start_chat_and_set_attributes(
             one.
         base_url: the API's base URL (default: DEFAULT_BASE_URL).
         headers: extra headers for every request, e.g. Authorization.
-        timeout: seconds to wait for each request.
+        timeout: seconds each step's request and response may take in all.
         max_steps: how many steps may run before StepBudgetExceededError.
+        max_response_bytes: the largest response body read; a larger one
+            fails
+            the step.
 
     Returns:
         The workflow outputs as StartChatAndSetAttributesOutputs.
 
     Raises:
-        StepFailedError: a step's success criteria were not met.
+        StepFailedError: a step's success criteria were not met, or its
+            response lacks what the outputs need or is too large.
+        StepTimeoutError: a step took longer than timeout.
+        StepRequestError: a request could not be sent or its response not
+            received (its __cause__ is the httpx error).
         StepBudgetExceededError: more than max_steps steps ran.
-        StepNotRunError: an output needs a step that did not run.
-        httpx.HTTPError: the request could not be sent or timed out."""
+        StepNotRunError: an output needs a step that did not run."""
     state = _State(
         instance_id=instance_id,
         contact_flow_id=contact_flow_id,
@@ -559,8 +1054,10 @@ def start_chat_and_set_attributes(
         while step is not None:
             steps_run = _count_step(steps_run, max_steps, step)
             build_request, handle_response = _STEPS[step]
-            request = build_request(state).build(http, base_url, headers, timeout)
-            response = http.send(request)
+            request = _build(
+                build_request(state), http, base_url, headers, timeout, step
+            )
+            response = _send(http, request, step, timeout, max_response_bytes)
             step = handle_response(state, response)
     return _outputs(state)
 
@@ -576,6 +1073,7 @@ async def start_chat_and_set_attributes_async(
     headers: Mapping[str, str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     max_steps: int = DEFAULT_MAX_STEPS,
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
 ) -> StartChatAndSetAttributesOutputs:
     """Async twin of start_chat_and_set_attributes: the same arguments (client
     is an httpx.AsyncClient), outputs and errors."""
@@ -591,7 +1089,11 @@ async def start_chat_and_set_attributes_async(
         while step is not None:
             steps_run = _count_step(steps_run, max_steps, step)
             build_request, handle_response = _STEPS[step]
-            request = build_request(state).build(http, base_url, headers, timeout)
-            response = await http.send(request)
+            request = _build(
+                build_request(state), http, base_url, headers, timeout, step
+            )
+            response = await _send_async(
+                http, request, step, timeout, max_response_bytes
+            )
             step = handle_response(state, response)
     return _outputs(state)

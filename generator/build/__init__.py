@@ -14,6 +14,7 @@ from pathlib import Path
 from generator import ir, pysrc
 from generator.build.calls import build_order
 from generator.build.operations import Sources
+from generator.build.values import normalize
 from generator.build.workflow import Naming, WorkflowBuilder
 from generator.checks import check_workflow
 from generator.diagnostics import Diagnostics, Span
@@ -92,6 +93,7 @@ class Project:
         doc = self.loader.load(path)
         if doc is None:
             return []
+        normalize(doc, self.diagnostics)  # non-standard forms, each with a warning
         document = read_arazzo(doc, self.diagnostics)
         if document is None:
             return []
@@ -246,6 +248,12 @@ class Project:
             else:
                 self.openapi[key] = read_openapi(doc, self.loader, self.diagnostics)
         return self.openapi[key]
+
+    def report_openapi_problems(self) -> None:
+        """Warn (AG204) about OpenAPI problems in parts no step of the run reads."""
+        for found in self.openapi.values():
+            if found is not None:
+                found.report_unused(self.diagnostics)
 
     def report_unused_overrides(self) -> None:
         """Warn about `--source` names no document declared (typos, most likely)."""

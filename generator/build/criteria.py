@@ -209,6 +209,17 @@ class _Compiler:
             )
             return None
         if _JS_REGEX_LITERAL.fullmatch(pattern):
+            translated = _from_js_literal(pattern)
+            if translated is not None:
+                self.diagnostics.warning(
+                    "AG417",
+                    self.at("condition"),
+                    f"regex {pattern!r} is a JavaScript regex literal; read as "
+                    f"{translated!r} (as text, its anchors between the slashes could "
+                    "never match)",
+                    f"write the bare pattern with inline flags: {translated!r}",
+                )
+                return ir.QueryCriterion(context, translated, self.span, "regex", translated, "re")
             self.diagnostics.warning(
                 "AG417",
                 self.at("condition"),
@@ -223,6 +234,17 @@ class _Compiler:
 
     def jsonpath(self, context: RuntimeExpr, dialect: str) -> ir.Criterion | None:
         query = self.criterion.condition
+        if _compares_length(query):
+            self.diagnostics.error(
+                "AG413",
+                self.at("condition", query.rfind(".length")),
+                f"{query!r} is not an RFC 9535 JSONPath query, and its '.length' is "
+                "ambiguous: the length of an array (as in JavaScript) or a member named "
+                "'length'",
+                "to test how many items an array has, test an item: e.g. the simple "
+                "condition '$response.body#/items/4 != null' (at least 5 items)",
+            )
+            return None
         comparison = _lenient_comparison(query, context)
         if comparison is not None:
             what = "an RFC 9535 JSONPath query" if dialect == RFC9535 else "a JSONPath query"
@@ -383,8 +405,42 @@ def singular_path(query: str) -> tuple[str | int, ...] | None:
     return tuple(path)
 
 
+#: JavaScript regex flags with a Python equivalent (`g`, `d` and `u` change nothing
+#: for one search of a str pattern); `y` and `v` have none.
+_JS_FLAGS = {"i": "i", "m": "m", "s": "s", "g": "", "d": "", "u": ""}
+
+
+def _from_js_literal(pattern: str) -> str | None:
+    """`/^abc$/i` as the Python pattern `(?i)^abc$`, where that is the only reading:
+    the body is anchored (`^` first or `$` last), so as text, slashes included, it
+    could never match; the flags translate; and the body compiles. Else None."""
+    body, _, flags = pattern[1:].rpartition("/")
+    anchored = body.startswith("^") or (body.endswith("$") and not body.endswith("\\$"))
+    if not anchored:
+        return None
+    if any(flag not in _JS_FLAGS for flag in flags) or len(set(flags)) != len(flags):
+        return None
+    inline = "".join(sorted({_JS_FLAGS[flag] for flag in flags} - {""}))
+    translated = (f"(?{inline})" if inline else "") + body.replace("\\/", "/")
+    try:
+        re.compile(translated)
+    except (re.error, OverflowError, RecursionError):
+        return None
+    return translated
+
+
 def _shifted(span: Span, offset: int) -> Span:
     return Span(span.file, span.line, span.col + offset, span.pointer) if span.line else span
+
+
+def _compares_length(text: str) -> bool:
+    """Whether `text` is a comparison like `$.items.length == 5` (outside a filter)."""
+    tokens: list[str] = []
+    position = 1 if text.startswith("$") else len(text) + 1
+    while match := _SEGMENT.match(text, position):
+        tokens.append(next(group for group in match.groups() if group is not None))
+        position = match.end()
+    return bool(tokens) and tokens[-1] == "length" and bool(_OPERATOR.match(text, position))
 
 
 def _lenient_comparison(text: str, context: RuntimeExpr) -> Compare | None:
@@ -405,6 +461,8 @@ def _lenient_comparison(text: str, context: RuntimeExpr) -> Compare | None:
         return None
     if not isinstance(literal, Lit):
         return None
+    if "length" in tokens:
+        return None  # an array's length (JavaScript) or a member named 'length'? ambiguous
     base = context.pointer or ()
     target = dataclasses.replace(context, pointer=(*base, *tokens))
     return Compare(cast(CompareOp, operator.group(1)), target, literal)

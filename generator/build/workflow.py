@@ -40,6 +40,8 @@ RUNTIME_PARAMETERS = (
     "max_steps",
     "sleep",
     "max_retry_delay",
+    "max_response_bytes",
+    "base_urls",
 )
 #: Names the workflow function's body and the module use; inputs never shadow them.
 _FUNCTION_NAMES = (

@@ -103,11 +103,11 @@ def wrap(text: str, width: int = 72) -> str:
 def _imports(workflow: ir.Workflow) -> Imports:
     """What every module imports, plus the typing names its annotations use."""
     imports = Imports()
-    for module in ("contextlib", "dataclasses", "json", "httpx"):
+    for module in ("contextlib", "dataclasses", "json", "re", "time", "zlib", "httpx"):
         imports.need(module)
     imports.need("collections.abc", "Callable", "Mapping")
     imports.need("typing", "Any", "Final", "Literal", "TypedDict", "TypeVar")
-    imports.need("urllib.parse", "quote")
+    imports.need("urllib.parse", "parse_qsl", "quote", "unquote_plus")
     annotations = [i.type for i in workflow.inputs] + [o.type for o in workflow.outputs]
     annotations += [o.type for s in workflow.steps for o in s.outputs]
     for annotation in annotations:
@@ -204,12 +204,15 @@ _RETRY_ARGS = [
 
 def _exports(workflow: ir.Workflow) -> list[str]:
     names = [
+        "DEFAULT_MAX_RESPONSE_BYTES",
         "DEFAULT_MAX_STEPS",
         "DEFAULT_TIMEOUT",
         "WORKFLOW_ID",
         "StepBudgetExceededError",
         "StepFailedError",
         "StepNotRunError",
+        "StepRequestError",
+        "StepTimeoutError",
         "WorkflowError",
         workflow.outputs_class,
         workflow.function,
@@ -278,8 +281,18 @@ def _input_type(item: ir.Input) -> str:
     return (item.type if item.required else optional(item.type)).annotation()
 
 
+#: Parameters the template gives every workflow function besides its inputs.
+TEMPLATE_PARAMETERS = frozenset(
+    {"client", "base_url", "headers", "timeout", "max_steps", "max_response_bytes"}
+    | {"sleep", "max_retry_delay"}
+)
+
+
 def _parameters(workflow: ir.Workflow, names: pyexpr.Names) -> list[dict[str, str]]:
     ordered = sorted(workflow.inputs, key=lambda i: not i.required)
+    clashes = sorted({i.py_name for i in ordered} & TEMPLATE_PARAMETERS)
+    if clashes:  # build's RUNTIME_PARAMETERS must reserve every name in TEMPLATE_PARAMETERS
+        raise pyexpr.EmitError(f"inputs named like runtime parameters: {clashes}")
     return [
         {
             "name": i.py_name,
@@ -352,6 +365,7 @@ def _variant(workflow: ir.Workflow, is_async: bool) -> dict[str, str]:
         "with_keyword": "async with" if is_async else "with",
         "client_factory": "_async_client" if is_async else "_sync_client",
         "await_keyword": "await " if is_async else "",
+        "send": "_send_async" if is_async else "_send",
         "run_attribute": "run_async" if is_async else "run",
         "docstring": pysrc.docstring(wrap(_function_doc(workflow, is_async)), indent="    "),
         "sleep_type": (
@@ -383,17 +397,22 @@ def _function_doc(workflow: ir.Workflow, is_async: bool) -> str:
             + (" (default: DEFAULT_BASE_URL)." if workflow.base_url else ".")
         ),
         "    headers: extra headers for every request, e.g. Authorization.",
-        "    timeout: seconds to wait for each request.",
+        "    timeout: seconds each step's request and response may take in all.",
         "    max_steps: how many steps may run before StepBudgetExceededError.",
+        "    max_response_bytes: the largest response body read; a larger one fails",
+        "        the step.",
         *(_RETRY_ARGS if _has_retries(workflow) else []),
         "",
         "Returns:",
         f"    The workflow outputs as {workflow.outputs_class}.",
         "",
         "Raises:",
-        "    StepFailedError: a step's success criteria were not met.",
+        "    StepFailedError: a step's success criteria were not met, or its",
+        "        response lacks what the outputs need or is too large.",
+        "    StepTimeoutError: a step took longer than timeout.",
+        "    StepRequestError: a request could not be sent or its response not",
+        "        received (its __cause__ is the httpx error).",
         "    StepBudgetExceededError: more than max_steps steps ran.",
         "    StepNotRunError: an output needs a step that did not run.",
-        "    httpx.HTTPError: the request could not be sent or timed out.",
     ]
     return "\n".join(lines)

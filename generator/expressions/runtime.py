@@ -192,10 +192,19 @@ _ROOT_NAMES = {name.lower(): name for name in [*_BARE, *_DOTTED]}
 _ROOT_LISTING = ", ".join([*(f"${n}" for n in _BARE), *(f"${n}." for n in _DOTTED)])
 
 
+#: Roots some tools invent, and what Arazzo has instead.
+_FOREIGN_ROOTS = {
+    "faker": "Redocly's test-data generator, not Arazzo; pass the value as a workflow input",
+    "dependencies": "not Arazzo; a dependency's output is $workflows.<workflowId>.outputs.<name>",
+}
+
+
 def _unknown_root(text: str, word: str, after: int) -> str:
     message = f"unknown expression root '${word}'; expected one of {_ROOT_LISTING}"
     if not word and text.startswith(("[", "."), after):
         message += " (a JSONPath query needs 'type: jsonpath' and a 'context')"
+    elif word in _FOREIGN_ROOTS:
+        message += f" (${word} is {_FOREIGN_ROOTS[word]})"
     return message
 
 

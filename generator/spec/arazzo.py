@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.diagnostics import Diagnostics
-from generator.load import Document
-from generator.spec.reader import Reader
+from generator.load import Document, join_pointer, split_pointer
+from generator.spec.reader import Reader, json_type_name
 
 SUPPORTED_VERSIONS = ("1.0.0", "1.0.1")
 PARAMETER_LOCATIONS = ("path", "query", "header", "cookie")
@@ -170,14 +170,9 @@ def read_arazzo(doc: Document, diagnostics: Diagnostics) -> ArazzoDocument | Non
         root.error("AG102", "missing required field 'sourceDescriptions'")
     if not root.has("workflows"):
         root.error("AG102", "missing required field 'workflows'")
-    return ArazzoDocument(
-        doc,
-        version,
-        _info(root),
-        sources,
-        workflows,
-        _components(root.child("components")),
-    )
+    components = _components(root)
+    _check_schema_refs(root, workflows)
+    return ArazzoDocument(doc, version, _info(root), sources, workflows, components)
 
 
 def _is_obj(node: Reader) -> bool:
@@ -395,12 +390,13 @@ def _request_body(node: Reader) -> RequestBody | None:
     )
 
 
-def _components(node: Reader) -> Components:
-    if node.value is None or not node.is_object("'components'"):
+def _components(root: Reader) -> Components:
+    node = root.child("components")
+    if not root.has("components") or not node.is_object("'components'"):
         return Components({}, {}, {}, {})
     node.check_fields("'components'", ("inputs", "parameters", "successActions", "failureActions"))
     return Components(
-        inputs={name: item.value for name, item in node.entries("inputs")},
+        inputs={name: item.value for name, item in node.entries("inputs") if _is_schema(item)},
         parameters={
             name: read_parameter(item)
             for name, item in node.entries("parameters")
@@ -417,3 +413,106 @@ def _components(node: Reader) -> Components:
             if item.is_object("a component failure action")
         },
     )
+
+
+def _is_schema(node: Reader) -> bool:
+    """A JSON Schema is an object (or, since draft 2019-09, a boolean)."""
+    if isinstance(node.value, (dict, bool)):
+        return True
+    node.error("AG101", f"a JSON Schema must be an object, not {json_type_name(node.value)}")
+    return False
+
+
+#: Schema keywords whose values are data, not schemas: a `$ref` inside is not a reference.
+_DATA_KEYWORDS = frozenset({"const", "default", "enum", "example", "examples"})
+
+
+def _check_schema_refs(root: Reader, workflows: tuple[Workflow, ...]) -> None:
+    """Every `$ref` in the workflows' input schemas and in `components.inputs` must
+    point, within this document, to something, and no chain of `$ref`s may come back
+    to where it started (the inputs would be silently empty). Each problem is
+    reported once, at the `$ref` that causes it, not at every `$ref` leading to it."""
+    pending = [join_pointer(w.ptr, "inputs") for w in workflows]
+    components = root.child("components").child("inputs")
+    if isinstance(components.value, dict):
+        pending += [join_pointer(components.pointer, name) for name in components.value]
+    data = root.doc.data
+    refs: list[tuple[str, str]] = []  # (pointer of the schema holding a $ref, the $ref)
+    stack = [(pointer, _at(data, pointer)) for pointer in pending]
+    while stack:
+        pointer, value = stack.pop()
+        if isinstance(value, list):
+            stack.extend((join_pointer(pointer, i), item) for i, item in enumerate(value))
+        elif isinstance(value, dict):
+            if isinstance(value.get("$ref"), str):
+                refs.append((pointer, value["$ref"]))
+            stack.extend(
+                (join_pointer(pointer, key), item)
+                for key, item in value.items()
+                if key not in _DATA_KEYWORDS and key != "$ref"
+            )
+    cycles = _ref_cycles(data)
+    for pointer, ref in sorted(refs):
+        node = Reader(root.doc, join_pointer(pointer, "$ref"), ref, root.diagnostics)
+        if not ref.startswith("#"):
+            node.error(
+                "AG203",
+                f"$ref {ref!r} cannot be followed: workflow inputs may only refer "
+                "to this document ('#/components/inputs/...')",
+                "copy the schema into components.inputs",
+            )
+        elif _at(data, ref[1:]) is _MISSING:
+            node.error("AG203", f"$ref {ref!r} points to nothing", "check the JSON pointer")
+        elif pointer in cycles:
+            node.error(
+                "AG203",
+                "$ref cycle: the reference leads back to itself",
+                "make the chain of $refs end in a schema",
+            )
+
+
+def _ref_cycles(data: Any) -> set[str]:
+    """The pointers of `components.inputs` schemas that are `$ref`s on a cycle of `$ref`s.
+
+    Each schema is visited once: a chain stops at a schema seen before.
+    """
+    inputs = _at(data, "/components/inputs")
+    if not isinstance(inputs, dict):
+        return set()
+    cycles: set[str] = set()
+    done: set[str] = set()
+    for name in inputs:
+        chain: dict[str, int] = {}  # pointer -> its place in the chain
+        pointer = join_pointer("/components/inputs", name)
+        while pointer not in done and pointer not in chain:
+            chain[pointer] = len(chain)
+            value = _at(data, pointer)
+            ref = value.get("$ref") if isinstance(value, dict) else None
+            if not isinstance(ref, str) or not ref.startswith("#"):
+                break
+            pointer = ref[1:]
+        if pointer in chain:  # came back to a schema of this chain: a cycle
+            cycles.update(p for p, place in chain.items() if place >= chain[pointer])
+        done.update(chain)
+    return cycles
+
+
+_MISSING = object()
+
+
+def _at(data: Any, pointer: str) -> Any:
+    """The value at a JSON pointer of `data`, or `_MISSING`."""
+    for token in split_pointer(pointer):
+        if isinstance(data, dict) and token in data:
+            data = data[token]
+        elif (
+            isinstance(data, list)
+            and token.isascii()
+            and token.isdigit()
+            and len(token) <= 18
+            and int(token) < len(data)
+        ):
+            data = data[int(token)]
+        else:
+            return _MISSING
+    return data

@@ -4,21 +4,35 @@ An OpenAPI document is validated once with openapi-spec-validator, then indexed:
 every operation with its method, path template, merged path-item and operation
 parameters, request body media types and response schemas. `$ref`s are followed
 here, at generation time, within the document and into sibling files.
+
+A validation problem blocks generation only where it is in something arazzo-gen
+reads for a workflow (`OpenApiDocument.use`): the document's `openapi`, `servers`
+and `jsonSchemaDialect`, and for each operation a step calls its path item's and
+its own parameters, request body and responses, and every schema they reach,
+except annotations (`description`, `summary`, `title`, `example(s)`,
+`externalDocs`, `deprecated`, `default`) and unknown keywords. Such a problem is
+error AG202 (AG203 for a `$ref` that points to nothing) and the operation is not
+compiled. A problem anywhere else (operations no step calls, components they do
+not reach, webhooks, security, tags, links, annotations) cannot change the
+generated code: it is warning AG204, reported once at the end of a run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
 
 from generator.cache import Memo, digest
 from generator.diagnostics import Diagnostics, Span
 from generator.load import Document, Loader, join_pointer, split_pointer
 from generator.sources import SourceLoader
+from generator.spec.problems import Problem, validate
 
 HTTP_METHODS = (
     "get",
@@ -69,6 +83,10 @@ class Operation:
     request_media: dict[str, Located | None]  # media type -> schema
     responses: dict[str, dict[str, Located | None]]  # status -> media type -> schema
     located: Located
+    #: Where the operation is in the root document (`/paths/~1pets/get`), even when
+    #: its path item is a `$ref` to another file.
+    pointer: str = ""
+    item: Located | None = None  # its path item, after `$ref`s
 
 
 @dataclass
@@ -78,15 +96,89 @@ class OpenApiDocument:
     servers: tuple[str, ...]
     operations: tuple[Operation, ...]
     resolver: Resolver
+    #: Validation problems, reported as errors by `use` or as warnings by `report_unused`.
+    problems: tuple[Problem, ...] = ()
+    _regions: dict[int, Region] = field(default_factory=dict, repr=False)
+    _located: dict[int, tuple[Key, Span]] = field(default_factory=dict, repr=False)
+    _reported: set[int] = field(default_factory=set, repr=False)
+    _broken: set[tuple[str, Span]] = field(default_factory=set, repr=False)
 
     def by_id(self, operation_id: str) -> list[Operation]:
         return [op for op in self.operations if op.operation_id == operation_id]
 
     def by_pointer(self, pointer: str) -> Operation | None:
+        """The operation at a JSON pointer into the root document (`/paths/~1a/get`)."""
+        tokens = split_pointer(pointer)
         for op in self.operations:
-            if op.located.pointer == pointer and op.located.doc is self.doc:
+            if split_pointer(op.pointer) == tokens:
                 return op
         return None
+
+    def under(self, pointer: str) -> list[Operation]:
+        """The operations of the path item at a JSON pointer (`/paths/~1a`)."""
+        tokens = split_pointer(pointer)
+        return [op for op in self.operations if split_pointer(op.pointer)[:-1] == tokens]
+
+    def use(self, operation: Operation, diagnostics: Diagnostics) -> bool:
+        """Note that a step calls `operation`: report (once) every problem in what
+        arazzo-gen reads for it as an error. False when there is one: then the
+        operation cannot be compiled."""
+        region = self._regions.get(id(operation))
+        if region is None:
+            region = self._regions[id(operation)] = _region(self.doc, operation, self.resolver)
+        ok = True
+        for exc in region.broken:
+            ok = False
+            if (exc.message, exc.span) not in self._broken:
+                self._broken.add((exc.message, exc.span))
+                diagnostics.error(
+                    "AG203",
+                    exc.span,
+                    exc.message,
+                    f"fix the $ref; {operation.method} {operation.path} reads it",
+                )
+        for index, problem in enumerate(self.problems):
+            key, span = self._locate(index, problem)
+            if not region.reads(key):
+                continue
+            ok = False
+            if problem.ref or index in self._reported:
+                continue  # a broken $ref is reported above, at its exact place
+            self._reported.add(index)
+            diagnostics.error(
+                "AG202",
+                span,
+                f"invalid OpenAPI document: {problem.message}",
+                f"fix the OpenAPI document; {operation.method} {operation.path} " "reads this part",
+            )
+        return ok
+
+    def report_unused(self, diagnostics: Diagnostics) -> None:
+        """Warn about every problem no used operation reads (call once, at the end)."""
+        for index, problem in enumerate(self.problems):
+            if index in self._reported:
+                continue
+            key, span = self._locate(index, problem)
+            if any(region.reads(key) for region in self._regions.values()):
+                continue  # a $ref reported as AG203 where it is read
+            self._reported.add(index)
+            diagnostics.warning(
+                "AG204",
+                span,
+                f"invalid OpenAPI document, in a part no workflow uses: {problem.message}",
+                "arazzo-gen does not read this part for any step (an operation no step "
+                "calls, a component they do not reach, an annotation or an unknown field), "
+                "so it cannot change the generated code; fix it all the same",
+            )
+
+    def _locate(self, index: int, problem: Problem) -> tuple[Key, Span]:
+        """The file and node of a problem (following `$ref`s) and its span."""
+        found = self._located.get(index)
+        if found is None:
+            node, rest = _walk(Located(self.doc, "", self.doc.data), problem.path, self.resolver)
+            pointer = join_pointer(node.pointer, *rest)
+            found = self._located[index] = ((node.doc.path, pointer), node.doc.span(pointer))
+        return found
 
 
 class RefError(Exception):
@@ -136,11 +228,19 @@ class Resolver:
         for token in split_pointer(unquote(fragment)):
             if isinstance(value, dict) and token in value:
                 value = value[token]
-            elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
-                value = value[int(token)]
+            elif isinstance(value, list) and (index := _index(token, len(value))) is not None:
+                value = value[index]
             else:
                 raise RefError(f"$ref {ref!r} points to nothing", found.span)
         return Located(doc, unquote(fragment), value)
+
+
+def _index(token: str, length: int) -> int | None:
+    """A JSON pointer token as an index into a list of `length` items (ASCII digits
+    only: `int` would also take '²' or a number too long to convert)."""
+    if token.isascii() and token.isdigit() and len(token) <= 18 and int(token) < length:
+        return int(token)
+    return None
 
 
 def read_openapi(doc: Document, loader: Loader, diagnostics: Diagnostics) -> OpenApiDocument | None:
@@ -154,25 +254,44 @@ def read_openapi(doc: Document, loader: Loader, diagnostics: Diagnostics) -> Ope
             "point the source description at an OpenAPI 3.0, 3.1 or 3.2 document",
         )
         return None
-    if not _validate(doc, diagnostics, loader.texts.get(doc.display), loader):
+    problems = _validate(doc, diagnostics, loader.texts.get(doc.display), loader)
+    if problems is None:
         return None
     resolver = Resolver(loader)
     operations = tuple(_operations(doc, resolver, diagnostics))
-    return OpenApiDocument(doc, data["openapi"], _servers(data), operations, resolver)
+    return OpenApiDocument(
+        doc, data["openapi"], _servers(data), operations, resolver, tuple(problems)
+    )
 
 
-def _validate(doc: Document, diagnostics: Diagnostics, text: str | None, loader: Loader) -> bool:
-    """Validate once; a document seen valid before (same bytes, same validator
-    version, no `$ref` to other files) is not validated again."""
+def _validate(
+    doc: Document, diagnostics: Diagnostics, text: str | None, loader: Loader
+) -> list[Problem] | None:
+    """Validate once; the problems of a document seen before (same bytes, same
+    validator version, no `$ref` to other files) are remembered. None: the version
+    is not supported (reported)."""
     memo = Memo.named("openapi-valid")
-    key = digest("openapi-spec-validator", version("openapi-spec-validator"), text or "")
+    key = digest("openapi-spec-validator", version("openapi-spec-validator"), "2", text or "")
     cacheable = text is not None and not _has_external_refs(doc.data)
-    if cacheable and memo.get(key) == "valid":
-        return True
-    valid = _run_validator(doc, diagnostics, loader)
-    if valid and cacheable:
-        memo.put(key, "valid")
-    return valid
+    if cacheable:
+        remembered = _problems_from_json(memo.get(key))
+        if remembered is not None:
+            return remembered
+    problems = _run_validator(doc, diagnostics, loader)
+    if problems is not None and cacheable:
+        memo.put(key, json.dumps([p.as_json() for p in problems], ensure_ascii=False))
+    return problems
+
+
+def _problems_from_json(text: str | None) -> list[Problem] | None:
+    try:
+        items = json.loads(text) if text is not None else None
+    except ValueError:
+        return None
+    if not isinstance(items, list):
+        return None
+    problems = [Problem.from_json(item) for item in items]
+    return [p for p in problems if p is not None] if None not in problems else None
 
 
 def _has_external_refs(data: Any) -> bool:
@@ -189,7 +308,7 @@ def _has_external_refs(data: Any) -> bool:
     return False
 
 
-def _run_validator(doc: Document, diagnostics: Diagnostics, loader: Loader) -> bool:
+def _run_validator(doc: Document, diagnostics: Diagnostics, loader: Loader) -> list[Problem] | None:
     from openapi_spec_validator import (
         OpenAPIV30SpecValidator,
         OpenAPIV31SpecValidator,
@@ -211,46 +330,64 @@ def _run_validator(doc: Document, diagnostics: Diagnostics, loader: Loader) -> b
             f"unsupported OpenAPI version {version!r}",
             "arazzo-gen reads OpenAPI 3.0, 3.1 and 3.2 documents",
         )
-        return False
+        return None
     base_uri = doc.path.as_uri()
     if isinstance(loader, SourceLoader):  # $refs to http(s) URLs go through its cache
         base_uri = loader.base_uri(doc)
-        handlers = loader.ref_handlers(validator.resolver_handlers)
-        validator = cast(
-            "type[SpecValidator]",
-            type(validator.__name__, (validator,), {"resolver_handlers": handlers}),
-        )
-    ok = True
-    try:
-        for error in validator(doc.data, base_uri=base_uri).iter_errors():
-            pointer = join_pointer("", *getattr(error, "absolute_path", ()))
-            message = str(getattr(error, "message", error)).splitlines()[0]
-            diagnostics.error(
-                "AG202",
-                doc.span(pointer),
-                f"invalid OpenAPI document: {message[:300]}",
-                "fix the OpenAPI document so it validates against its version's schema",
-            )
-            ok = False
-    except Exception as exc:  # the validator raises on unresolvable $refs and such
-        diagnostics.error(
-            "AG202",
-            doc.span(""),
-            f"invalid OpenAPI document: {str(exc).splitlines()[0][:300]}",
-            "check the document's $refs",
-        )
-        return False
-    return ok
+    validator = cast(
+        "type[SpecValidator]",
+        type(validator.__name__, (validator,), {"resolver_handlers": _Retrievers(loader)}),
+    )
+    return validate(validator, doc.data, base_uri)
+
+
+class _Retrievers(dict[str, Callable[[str], Any]]):
+    """The validator's `$ref` retrieval handlers: every document goes through the loader.
+
+    The validator's own handlers would read any file without a size limit (a
+    `$ref` to `/dev/zero` or to a pipe never returns), build YAML alias bombs,
+    and fetch any URL. Here a local file is read by the `Loader` (bounded, read
+    once, problems reported at the file), an http(s) URL only by a
+    `SourceLoader`, and every other scheme is refused. The mapping answers for
+    every scheme, so the validator never falls back to `urllib`.
+    """
+
+    def __init__(self, loader: Loader) -> None:
+        super().__init__(file=self._file)
+        self.loader = loader
+        if isinstance(loader, SourceLoader):
+            self.update(loader.ref_handlers({}))
+
+    def __contains__(self, scheme: object) -> bool:
+        return True
+
+    def __missing__(self, scheme: str) -> Callable[[str], Any]:
+        return self._refuse
+
+    def _file(self, uri: str) -> Any:
+        parts = urlsplit(uri)
+        if parts.netloc not in ("", "localhost"):
+            self._refuse(uri)
+        loaded = self.loader.load(Path(url2pathname(unquote(parts.path))))
+        if loaded is None:  # reported by the loader
+            raise LookupError(f"cannot load {uri}")
+        return loaded.data
+
+    @staticmethod
+    def _refuse(uri: str) -> Any:
+        raise LookupError(f"$ref {uri!r}: only local files and http(s) URLs are read")
 
 
 def _servers(data: dict[str, Any]) -> tuple[str, ...]:
     """Server URLs with every variable replaced by its default value."""
     urls = []
-    for server in data.get("servers") or []:
+    servers = data.get("servers")
+    for server in servers if isinstance(servers, list) else []:
         if not isinstance(server, dict) or not isinstance(server.get("url"), str):
             continue
         url: str = server["url"]
-        for name, variable in (server.get("variables") or {}).items():
+        variables = server.get("variables")
+        for name, variable in (variables if isinstance(variables, dict) else {}).items():
             if isinstance(variable, dict) and "default" in variable:
                 url = url.replace("{" + name + "}", str(variable["default"]))
         urls.append(url)
@@ -258,21 +395,21 @@ def _servers(data: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _operations(doc: Document, resolver: Resolver, diagnostics: Diagnostics) -> Iterator[Operation]:
-    paths = doc.data.get("paths") or {}
-    for path, item in paths.items():
+    paths = doc.data.get("paths")
+    for path, item in paths.items() if isinstance(paths, dict) else ():
         try:
             path_item = resolver.resolve(Located(doc, join_pointer("/paths", path), item))
         except RefError as exc:
+            # the operations behind it are unknown, so no operationId lookup is certain
             diagnostics.error("AG203", exc.span, exc.message, "fix the path item's $ref")
             continue
         if not isinstance(path_item.value, dict):
             continue
         for method in HTTP_METHODS:
             if isinstance(path_item.value.get(method), dict):
-                try:
-                    yield _operation(path, method, path_item, resolver)
-                except RefError as exc:
-                    diagnostics.error("AG203", exc.span, exc.message, "fix the $ref")
+                # a $ref inside that points to nothing is left out here; if a step
+                # calls the operation, `OpenApiDocument.use` reports it (AG203)
+                yield _operation(path, method, path_item, resolver)
 
 
 def _operation(path: str, method: str, path_item: Located, resolver: Resolver) -> Operation:
@@ -291,6 +428,8 @@ def _operation(path: str, method: str, path_item: Located, resolver: Resolver) -
         request_media=_request_media(op, resolver),
         responses=_responses(op, resolver),
         located=op,
+        pointer=join_pointer("/paths", path, method),
+        item=path_item,
     )
 
 
@@ -307,13 +446,14 @@ def _child(parent: Located, *tokens: str | int) -> Located:
 def _parameters(owner: Located, resolver: Resolver) -> dict[tuple[str, str], OperationParameter]:
     """Parameters keyed by (name, location); operation-level ones override path-level."""
     result: dict[tuple[str, str], OperationParameter] = {}
-    for index, _ in enumerate(owner.value.get("parameters") or []):
-        param = resolver.resolve(_child(owner, "parameters", index))
-        value = param.value
-        if not isinstance(value, dict):
+    listed = owner.value.get("parameters")
+    for index in range(len(listed) if isinstance(listed, list) else 0):
+        param = _resolved(resolver, _child(owner, "parameters", index))
+        value = param.value if param is not None else None
+        if param is None or not isinstance(value, dict):
             continue
         name, location = str(value.get("name", "")), str(value.get("in", ""))
-        schema = resolver.resolve(_child(param, "schema")) if "schema" in value else None
+        schema = _resolved(resolver, _child(param, "schema")) if "schema" in value else None
         result[(name, location)] = OperationParameter(
             name=name,
             location=location,
@@ -338,7 +478,7 @@ def _media(content: Located, resolver: Resolver) -> dict[str, Located | None]:
     for media_type, entry in content.value.items():
         has_schema = isinstance(entry, dict) and "schema" in entry
         media[media_type] = (
-            resolver.resolve(_child(content, media_type, "schema")) if has_schema else None
+            _resolved(resolver, _child(content, media_type, "schema")) if has_schema else None
         )
     return media
 
@@ -346,8 +486,8 @@ def _media(content: Located, resolver: Resolver) -> dict[str, Located | None]:
 def _request_media(op: Located, resolver: Resolver) -> dict[str, Located | None]:
     if "requestBody" not in op.value:
         return {}
-    body = resolver.resolve(_child(op, "requestBody"))
-    return _media(_child(body, "content"), resolver)
+    body = _resolved(resolver, _child(op, "requestBody"))
+    return _media(_child(body, "content"), resolver) if body is not None else {}
 
 
 def _responses(op: Located, resolver: Resolver) -> dict[str, dict[str, Located | None]]:
@@ -356,6 +496,226 @@ def _responses(op: Located, resolver: Resolver) -> dict[str, dict[str, Located |
     if not isinstance(responses.value, dict):
         return result
     for status in responses.value:
-        response = resolver.resolve(_child(responses, status))
-        result[str(status)] = _media(_child(response, "content"), resolver)
+        response = _resolved(resolver, _child(responses, status))
+        if response is not None:
+            result[str(status)] = _media(_child(response, "content"), resolver)
     return result
+
+
+def _resolved(resolver: Resolver, found: Located) -> Located | None:
+    """`found` after `$ref`s; None where one points to nothing (see `OpenApiDocument.use`)."""
+    try:
+        return resolver.resolve(found)
+    except RefError:
+        return None
+
+
+# --- what arazzo-gen reads of a document for one operation ------------------------
+
+Key = tuple[Path, str]  # a node: its file and JSON pointer
+
+#: Schema keywords holding a map of schemas, a list of schemas, or one schema.
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions"})
+_SCHEMA_MAPS |= {"dependentSchemas"}
+_SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+_SCHEMA_ONE = frozenset(
+    {
+        "items",
+        "additionalItems",
+        "additionalProperties",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+        "not",
+        "if",
+        "then",
+        "else",
+        "contains",
+        "propertyNames",
+        "contentSchema",
+    }
+)
+#: Other schema keywords (JSON Schema 2020-12 and OpenAPI's own): read as a whole.
+_SCHEMA_LEAVES = frozenset(
+    {
+        "$ref",
+        "$id",
+        "$schema",
+        "$anchor",
+        "$dynamicRef",
+        "$dynamicAnchor",
+        "$vocabulary",
+        "type",
+        "enum",
+        "const",
+        "format",
+        "multipleOf",
+        "maximum",
+        "exclusiveMaximum",
+        "minimum",
+        "exclusiveMinimum",
+        "maxLength",
+        "minLength",
+        "pattern",
+        "maxItems",
+        "minItems",
+        "uniqueItems",
+        "maxContains",
+        "minContains",
+        "maxProperties",
+        "minProperties",
+        "required",
+        "dependentRequired",
+        "dependencies",
+        "nullable",
+        "discriminator",
+        "readOnly",
+        "writeOnly",
+        "contentEncoding",
+        "contentMediaType",
+    }
+)
+_PARAMETER_FIELDS = frozenset(
+    {"name", "in", "required", "style", "explode", "allowReserved", "allowEmptyValue"}
+)
+_ROOT_LEAVES = ("/openapi", "/servers", "/jsonSchemaDialect")
+
+
+@dataclass
+class Region:
+    """What arazzo-gen reads of an OpenAPI document for one operation: the nodes it
+    looks into (a problem at one of them matters), the nodes it reads whole (so does
+    a problem anywhere inside), and the `$ref`s on the way that point to nothing."""
+
+    nodes: set[Key] = field(default_factory=set)
+    leaves: set[Key] = field(default_factory=set)
+    broken: list[RefError] = field(default_factory=list)
+
+    def reads(self, key: Key) -> bool:
+        if key in self.nodes or key in self.leaves:
+            return True
+        path, pointer = key
+        while pointer:
+            pointer = pointer.rsplit("/", 1)[0]
+            if (path, pointer) in self.leaves:
+                return True
+        return False
+
+    def look(self, found: Located) -> None:
+        self.nodes.add((found.doc.path, found.pointer))
+
+    def read(self, found: Located) -> None:
+        self.leaves.add((found.doc.path, found.pointer))
+
+
+def _region(root: Document, operation: Operation, resolver: Resolver) -> Region:
+    """Everything arazzo-gen reads of `root` (and the files it refers to) to compile
+    a step that calls `operation`; see the module docstring."""
+    region = Region()
+    top = Located(root, "", root.data)
+    region.look(top)
+    region.look(_child(top, "paths"))
+    for pointer in _ROOT_LEAVES:
+        region.read(Located(root, pointer, None))
+    item_pointer = operation.pointer.rsplit("/", 1)[0]
+    region.look(Located(root, item_pointer, None))  # `/paths/<p>` in the root document
+    region.read(Located(root, item_pointer + "/$ref", None))
+    work: list[tuple[str, Located]] = []
+    if operation.item is not None:
+        region.look(operation.item)
+        work.append(("parameters", _child(operation.item, "parameters")))
+    op = operation.located
+    region.look(op)
+    work += [
+        ("parameters", _child(op, "parameters")),
+        ("body", _child(op, "requestBody")),
+        ("responses", _child(op, "responses")),
+    ]
+    seen: set[tuple[str, Key]] = set()
+    while work:
+        kind, node = work.pop()
+        if node.value is None:
+            continue
+        found = _follow(region, node, resolver)
+        key = (found.doc.path, found.pointer) if found is not None else None
+        if found is None or key is None or (kind, key) in seen:
+            continue
+        seen.add((kind, key))
+        region.look(found)
+        work += _parts(region, kind, found)
+    return region
+
+
+def _follow(region: Region, node: Located, resolver: Resolver) -> Located | None:
+    """`node` after `$ref`s, noting each `$ref` as read; None where one is broken."""
+    if isinstance(node.value, dict) and "$ref" in node.value:
+        region.look(node)
+        region.read(_child(node, "$ref"))
+        try:
+            return resolver.resolve(node)
+        except RefError as exc:
+            region.broken.append(exc)
+            return None
+    return node
+
+
+def _parts(region: Region, kind: str, found: Located) -> list[tuple[str, Located]]:
+    """The parts of a node of the given kind that arazzo-gen reads: leaves are
+    noted, nodes to look into are returned with their kinds."""
+    value = found.value
+    if kind == "parameters" and isinstance(value, list):
+        return [("parameter", _child(found, i)) for i in range(len(value))]
+    if kind in ("responses", "content") and isinstance(value, dict):
+        inner = "response" if kind == "responses" else "media"
+        return [(inner, _child(found, k)) for k in value]
+    if not isinstance(value, dict):
+        if kind == "schema":
+            region.read(found)  # a boolean schema
+        return []
+    fields: dict[str, str] = {
+        "parameter": {"schema": "schema", "content": "content"},
+        "body": {"content": "content"},
+        "response": {"content": "content"},
+        "media": {"schema": "schema"},
+    }.get(kind, {})
+    if kind != "schema":
+        readable = _PARAMETER_FIELDS if kind == "parameter" else {"required"}
+        for name in value:
+            if kind in ("parameter", "body") and name in readable:
+                region.read(_child(found, name))
+        return [(fields[name], _child(found, name)) for name in value if name in fields]
+    parts: list[tuple[str, Located]] = []
+    for name, item in value.items():
+        child = _child(found, name)
+        if name in _SCHEMA_MAPS and isinstance(item, dict):
+            region.look(child)
+            parts += [("schema", _child(child, k)) for k in item]
+        elif isinstance(item, list) and (name in _SCHEMA_LISTS or name in _SCHEMA_ONE):
+            region.look(child)
+            parts += [("schema", _child(child, i)) for i in range(len(item))]
+        elif name in _SCHEMA_ONE:
+            parts.append(("schema", child))
+        elif name in _SCHEMA_LEAVES or name in _SCHEMA_MAPS or name in _SCHEMA_LISTS:
+            region.read(child)
+        # annotations (ANNOTATIONS), extensions and unknown keywords are not read
+    return parts
+
+
+def _walk(
+    start: Located, path: tuple[str, ...], resolver: Resolver
+) -> tuple[Located, tuple[str, ...]]:
+    """Follow `path` from `start` through `$ref`s as far as it exists: the last node
+    found and the tokens left over."""
+    node = start
+    for index, token in enumerate(path):
+        try:
+            container = resolver.resolve(node)
+        except RefError:
+            return node, path[index:]
+        value = container.value
+        if isinstance(value, dict) and token in value:
+            node = _child(container, token)
+        elif isinstance(value, list) and (at := _index(token, len(value))) is not None:
+            node = _child(container, at)
+        else:
+            return container, path[index:]
+    return node, ()
