@@ -23,7 +23,8 @@ def render(diagnostics: Iterable[Diagnostic], fmt: str, texts: Mapping[str, str]
         return json.dumps([as_dict(d) for d in items], indent=2, ensure_ascii=False) + "\n"
     if fmt == "github":
         return "".join(github_command(d) + "\n" for d in items)
-    return "".join(text_block(d, texts) + "\n" for d in items)
+    lines = _Lines(texts)
+    return "".join(text_block(d, lines) + "\n" for d in items)
 
 
 def as_dict(diagnostic: Diagnostic) -> dict[str, object]:
@@ -40,11 +41,24 @@ def as_dict(diagnostic: Diagnostic) -> dict[str, object]:
     }
 
 
-def text_block(diagnostic: Diagnostic, texts: Mapping[str, str]) -> str:
+class _Lines(dict[str, list[str]]):
+    """Each document's lines, split once however many diagnostics point into it."""
+
+    def __init__(self, texts: Mapping[str, str]) -> None:
+        super().__init__()
+        self.texts = texts
+
+    def __missing__(self, file: str) -> list[str]:
+        self[file] = self.texts[file].split("\n") if file in self.texts else []
+        return self[file]
+
+
+def text_block(diagnostic: Diagnostic, texts: Mapping[str, str] | _Lines) -> str:
     """`file:line:col: level[code]: message`, the source line with a caret, pointer, hint."""
     span = diagnostic.span
     lines = [f"{span}: {diagnostic.level}[{diagnostic.code}]: {safe(diagnostic.message)}"]
-    source = _source_line(texts.get(span.file), span.line)
+    documents = texts if isinstance(texts, _Lines) else _Lines(texts)
+    source = _source_line(documents[span.file], span.line)
     if source is not None:
         number = str(span.line)
         gutter = " " * len(number)
@@ -58,11 +72,10 @@ def text_block(diagnostic: Diagnostic, texts: Mapping[str, str]) -> str:
     return "\n".join(lines)
 
 
-def _source_line(text: str | None, line: int) -> str | None:
-    if text is None or line < 1:
+def _source_line(lines: list[str], line: int) -> str | None:
+    if not 1 <= line <= len(lines):
         return None
-    lines = text.split("\n")
-    return lines[line - 1].rstrip("\r") if line <= len(lines) else None
+    return lines[line - 1].rstrip("\r")
 
 
 def safe(text: str) -> str:

@@ -19,6 +19,12 @@ RefResolver = Callable[[dict[str, Any]], Any]
 
 _MAX_DEPTH = 32
 
+#: Names annotations in generated modules use: fields named like them would shadow them.
+ANNOTATION_NAMES = (
+    "str", "int", "float", "bool", "bytes", "list", "dict", "object", "None",
+    "Any", "Literal", "Mapping", "Final", "TypedDict", "Callable", "Awaitable",
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class PyType:

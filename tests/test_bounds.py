@@ -944,13 +944,6 @@ def test_a_long_chain_of_refs_in_arazzo_inputs_is_followed_once(tmp_path: Path) 
     generate_bounded(document, tmp_path, "points to nothing")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="report.py's text format splits the whole document into lines again for every "
-    "diagnostic (_source_line): 20,000 warnings on a 340 KB file take about 20 s of CPU "
-    "(the json format, 0.7 s)",
-)
 def test_many_diagnostics_on_a_large_document_are_reported_in_bounded_time(
     tmp_path: Path,
 ) -> None:

@@ -145,3 +145,25 @@ def test_pre_commit_hooks_name_real_commands() -> None:
         assert program == "arazzo-gen"
         assert command in main.commands  # type: ignore[attr-defined]
         assert hook["language"] == "python" and hook["pass_filenames"] is False
+
+
+def test_progress_is_shown_only_to_a_person_watching(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from generator import cli
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    show = cli._progress(quiet=False)
+    assert show is not None
+    for index in range(5):
+        show(index, 5, f"specs/doc{index}.arazzo.yaml")
+    assert "[1/5] specs/doc0.arazzo.yaml" in terminal.getvalue()
+    assert "[5/5] specs/doc4.arazzo.yaml" in terminal.getvalue()
+    assert cli._progress(quiet=True) is None
+    monkeypatch.setattr("sys.stderr", io.StringIO())  # not a terminal: no progress
+    assert cli._progress(quiet=False) is None

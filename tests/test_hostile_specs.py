@@ -974,14 +974,6 @@ def test_step_output_classes_of_similar_step_ids_are_distinct(tmp_path: Path) ->
     check_structure(generated.files["hostile/make_thing.py"])  # no name defined twice
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="emit/module.py takes _State and TypedDict field names from input, step and output "
-    "names without reserving the names annotations use: an input named 'str' gives "
-    "`str: str | None` in class _State, and `mypy --strict` then rejects the module "
-    "('Variable ..._State.str is not valid as a type')",
-)
 def test_field_names_never_shadow_names_that_annotations_use(tmp_path: Path) -> None:
     arazzo, openapi = base_documents()
     shadowing = ["str", "int", "float", "bool", "list", "dict", "Any", "Literal", "Mapping"]

@@ -27,7 +27,7 @@ from generator.build.values import read_expression
 from generator.diagnostics import Diagnostics, Span
 from generator.spec import arazzo as spec
 from generator.spec.openapi import Operation
-from generator.typemap import optional, schema_type
+from generator.typemap import ANNOTATION_NAMES, optional, schema_type
 
 _T = TypeVar("_T")
 
@@ -159,7 +159,7 @@ class WorkflowBuilder:
             return ()
         listed = schema.get("required")
         required: list[Any] = listed if isinstance(listed, list) else []
-        names = pysrc.Namespace(reserved=RUNTIME_PARAMETERS + _FUNCTION_NAMES)
+        names = pysrc.Namespace(reserved=RUNTIME_PARAMETERS + _FUNCTION_NAMES + ANNOTATION_NAMES)
         inputs = []
         for name, prop in properties.items():
             prop = self._local(prop)
@@ -274,7 +274,7 @@ class WorkflowBuilder:
         body_schema: Any,
         operation: Operation | None,
     ) -> tuple[ir.Output, ...]:
-        names = pysrc.Namespace()
+        names = pysrc.Namespace(reserved=ANNOTATION_NAMES)
         outputs = []
         resolver = self.sources.resolver if operation else None
         for name, value, pointer in raw:

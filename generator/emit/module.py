@@ -25,7 +25,7 @@ from generator.emit.imports import Imports
 from generator.emit.request import request_lines, request_needs
 from generator.emit.response import response_lines
 from generator.expressions import RequestRef, unparse
-from generator.typemap import optional
+from generator.typemap import ANNOTATION_NAMES, optional
 
 DEFAULT_MAX_STEPS = 100
 
@@ -152,7 +152,7 @@ _MODULE_CLASSES = ("_State", "_Request", "_Retry", "_Call", "_StepId", "_Next")
 
 
 def _names(workflow: ir.Workflow) -> pyexpr.Names:
-    fields = pysrc.Namespace()
+    fields = pysrc.Namespace(reserved=ANNOTATION_NAMES)
     inputs = {i.name: fields.claim(i.py_name) for i in workflow.inputs}
     steps = {s.step_id: fields.claim(s.py_name) for s in workflow.steps if s.outputs}
     outputs = {(s.step_id, o.name): o.py_name for s in workflow.steps for o in s.outputs}
