@@ -96,16 +96,34 @@ def optional(member: PyType) -> PyType:
     return union(member, NONE)
 
 
-def schema_type(schema: Any, resolve: RefResolver, *, inbound: bool, depth: int = 0) -> PyType:
+def schema_type(
+    schema: Any,
+    resolve: RefResolver,
+    *,
+    inbound: bool,
+    depth: int = 0,
+    refs: frozenset[str] = frozenset(),
+) -> PyType:
     """The Python type of values valid against `schema`.
 
     `inbound` types are for values the caller passes in (read-only `Mapping`);
-    otherwise for values the workflow returns (`dict`).
+    otherwise for values the workflow returns (`dict`). A `$ref` met again inside
+    its own expansion (a recursive schema) is `Any`, so typing stays linear.
     """
     if depth > _MAX_DEPTH or not isinstance(schema, dict):
         return ANY
     if "$ref" in schema:
-        return schema_type(resolve(schema), resolve, inbound=inbound, depth=depth + 1)
+        ref = str(schema["$ref"])
+        if ref in refs:
+            return ANY
+        inner = refs | {ref}
+        return schema_type(resolve(schema), resolve, inbound=inbound, depth=depth + 1, refs=inner)
+    return _schema_type(schema, resolve, inbound, depth, refs)
+
+
+def _schema_type(
+    schema: dict[str, Any], resolve: RefResolver, inbound: bool, depth: int, refs: frozenset[str]
+) -> PyType:
     literal = _literal_type(schema)
     if literal is not None:
         return literal
@@ -113,7 +131,7 @@ def schema_type(schema: Any, resolve: RefResolver, *, inbound: bool, depth: int 
         if isinstance(schema.get(combinator), list):
             return union(
                 *(
-                    schema_type(s, resolve, inbound=inbound, depth=depth + 1)
+                    schema_type(s, resolve, inbound=inbound, depth=depth + 1, refs=refs)
                     for s in schema[combinator]
                 )
             )
@@ -121,7 +139,7 @@ def schema_type(schema: Any, resolve: RefResolver, *, inbound: bool, depth: int 
     names = types if isinstance(types, list) else [types] if isinstance(types, str) else []
     if not names:
         return ANY
-    found = union(*(_typed(name, schema, resolve, inbound, depth) for name in names))
+    found = union(*(_typed(name, schema, resolve, inbound, depth, refs) for name in names))
     return optional(found) if schema.get("nullable") is True else found
 
 
@@ -141,19 +159,26 @@ def _literal_type(schema: dict[str, Any]) -> PyType | None:
 
 
 def _typed(
-    name: str, schema: dict[str, Any], resolve: RefResolver, inbound: bool, depth: int
+    name: str,
+    schema: dict[str, Any],
+    resolve: RefResolver,
+    inbound: bool,
+    depth: int,
+    refs: frozenset[str],
 ) -> PyType:
     if name == "string" and inbound and _is_binary(schema):
         return BYTES
     if name in _SIMPLE:
         return _SIMPLE[name]
     if name == "array":
-        item = schema_type(schema.get("items"), resolve, inbound=inbound, depth=depth + 1)
+        item = schema_type(
+            schema.get("items"), resolve, inbound=inbound, depth=depth + 1, refs=refs
+        )
         return PyType("list", args=(item,))
     if name == "object":
         extra = schema.get("additionalProperties")
         value = (
-            schema_type(extra, resolve, inbound=inbound, depth=depth + 1)
+            schema_type(extra, resolve, inbound=inbound, depth=depth + 1, refs=refs)
             if isinstance(extra, dict) and not schema.get("properties")
             else ANY
         )

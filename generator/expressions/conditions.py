@@ -269,4 +269,7 @@ class _CondParser:
 
 def parse_condition(text: str) -> Cond:
     """Parse a simple Criterion Object condition."""
-    return _CondParser(_tokenize(text)).parse()
+    try:
+        return _CondParser(_tokenize(text)).parse()
+    except RecursionError:
+        raise ExpressionError("the condition is nested too deeply", 0) from None
