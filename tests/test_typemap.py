@@ -259,7 +259,8 @@ def test_unresolvable_ref_is_any() -> None:
 
 @pytest.mark.parametrize(
     ("name", "expected_prefix"),
-    [("#/Self", "Any"), ("#/Node", "Mapping[str, Mapping[str, "), ("#/Nested", "list[list[")],
+    # a $ref met again inside its own expansion is typed Any: one level, then Any
+    [("#/Self", "Any"), ("#/Node", "Mapping[str, Any]"), ("#/Nested", "list[Any]")],
 )
 def test_self_referencing_schemas_terminate(name: str, expected_prefix: str) -> None:
     resolve = resolver(
@@ -272,7 +273,7 @@ def test_self_referencing_schemas_terminate(name: str, expected_prefix: str) -> 
     text = annotation({"$ref": name}, resolve=resolve)
     assert text.startswith(expected_prefix)
     assert text.endswith("Any" + "]" * text.count("["))
-    assert len(resolve.calls) <= 40  # bounded, not merely caught by RecursionError
+    assert len(resolve.calls) <= 2  # each $ref is expanded once on a path
     ast.parse(text, mode="eval")
 
 
