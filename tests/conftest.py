@@ -12,10 +12,15 @@ from types import ModuleType
 
 import pytest
 from fake_connect import FakeConnect
+from hypothesis import settings
 
 from generator.diagnostics import Level
 from generator.pipeline import compile_specs
 from generator.write import write_tree
+
+# Hypothesis: no per-example deadline; CI machines are shared and timing is noisy.
+settings.register_profile("arazzo-gen", deadline=None)
+settings.load_profile("arazzo-gen")
 
 # Tests never read or fill the user's cache (see generator/cache.py).
 os.environ["ARAZZO_GEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="arazzo-gen-test-cache-")
