@@ -50,6 +50,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 #: Bounds every subprocess case must stay within (wall time includes start-up).
 MAX_SECONDS = 5.0
+#: A ~10 MB document is read, marked and indexed in ~3 s on an idle machine; CI shares cores.
+MAX_SECONDS_TEN_MEGABYTES = 10.0
 MAX_RSS_MB = 500
 #: Hard limits of the wrapper: a runaway case is stopped instead of the machine.
 _HARD_TIMEOUT = 20.0
@@ -614,7 +616,7 @@ def test_a_ten_megabyte_openapi_document_loads_and_is_indexed_within_bounds(
     run = measured(command, ten_megabytes)
     print(f"measured: exit {run.exit_code}, {run.seconds:.2f} s, {run.rss_mb:.0f} MB")  # -rP
     assert run.exit_code == 0, run.describe()
-    assert run.seconds < MAX_SECONDS, run.describe()
+    assert run.seconds < MAX_SECONDS_TEN_MEGABYTES, run.describe()
     assert run.rss_mb < MAX_RSS_MB, run.describe()
 
 
