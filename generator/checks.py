@@ -61,6 +61,14 @@ def iter_expressions(node: Any) -> Iterator[RuntimeExpr]:
         yield node
 
 
+def response_expressions(step: ir.Step) -> Iterator[RuntimeExpr]:
+    """The expressions evaluated once a step's response is in: criteria, outputs, actions."""
+    holders: list[object] = [*step.success_criteria, *(o.value for o in step.outputs)]
+    holders += [c for a in (*step.on_success, *step.on_failure) for c in a.criteria]
+    for holder in holders:
+        yield from iter_expressions(holder)
+
+
 def check_workflow(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
     _check_step_ids(workflow, diagnostics)
     _check_gotos(workflow, diagnostics)

@@ -12,7 +12,7 @@ import textwrap
 from typing import Any
 
 from generator import ir, pysrc
-from generator.checks import iter_expressions
+from generator.checks import response_expressions
 from generator.emit import pyexpr
 from generator.emit.calls import (
     call_expression,
@@ -117,14 +117,10 @@ def _imports(workflow: ir.Workflow) -> Imports:
 
 
 def _reads_sent_body(workflow: ir.Workflow) -> bool:
-    holders: list[object] = []
-    for step in workflow.steps:
-        holders += [*step.success_criteria, *(o.value for o in step.outputs)]
-        holders += [c for a in (*step.on_success, *step.on_failure) for c in a.criteria]
     return any(
         isinstance(e, RequestRef) and e.source == "body"
-        for h in holders
-        for e in iter_expressions(h)
+        for step in workflow.steps
+        for e in response_expressions(step)
     )
 
 

@@ -10,7 +10,7 @@ first failure action whose criteria hold (`retry` while retries remain, `goto`,
 from __future__ import annotations
 
 from generator import ir, pysrc
-from generator.checks import iter_expressions
+from generator.checks import response_expressions
 from generator.emit import pyexpr
 from generator.emit.calls import call_expression
 from generator.expressions import ResponseRef
@@ -76,12 +76,8 @@ def _failure_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
 
 
 def _uses_body(step: ir.Step) -> bool:
-    holders: list[object] = [*step.success_criteria, *(o.value for o in step.outputs)]
-    holders += [c for a in (*step.on_success, *step.on_failure) for c in a.criteria]
     return any(
-        isinstance(e, ResponseRef) and e.source == "body"
-        for h in holders
-        for e in iter_expressions(h)
+        isinstance(e, ResponseRef) and e.source == "body" for e in response_expressions(step)
     )
 
 
