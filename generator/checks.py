@@ -156,7 +156,7 @@ def _successors(workflow: ir.Workflow, index: int) -> set[str]:
     for action in step.on_failure:  # a failure action may also lead on
         if action.kind == "goto" and action.step_id:
             found.add(action.step_id)
-        elif action.kind == "end" or action.call:
+        elif action.kind == "end" or (action.kind == "goto" and action.call):
             found.add(_END)
     return found
 
@@ -217,8 +217,16 @@ def _check_expression(
             f"runtime expression '{text}' is not supported here yet",
             "use $inputs, $steps.<id>.outputs, $statusCode, $response, $url or $method",
         )
+    elif when == "call" and isinstance(expr, (*_RESPONSE_ROOTS, Method)):
+        diagnostics.error(
+            "AG606",
+            span,
+            f"'{text}' has no value here: this step runs a workflow, so it sends no HTTP "
+            "request and gets no response",
+            "read what the workflow returned as $outputs.<name> (declare it among that "
+            "workflow's outputs)",
+        )
     elif isinstance(expr, _RESPONSE_ROOTS) and when != "response":
-        # a workflow step ("call") has outputs, not an HTTP response
         diagnostics.error(
             "AG606",
             span,

@@ -33,6 +33,7 @@ MODULE_NAMES = (
     "StepFailedError",
     "StepBudgetExceededError",
     "StepNotRunError",
+    "WorkflowStepFailedError",
     "Any",
     "Final",
     "Literal",
