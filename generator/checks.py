@@ -74,6 +74,7 @@ def check_workflow(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
     _check_gotos(workflow, diagnostics)
     _check_endless_loops(workflow, diagnostics)
     _check_params(workflow, diagnostics)
+    _check_own_outputs(workflow, diagnostics)
     for span, node, when, step in _uses(workflow):
         for expr in iter_expressions(node):
             if isinstance(expr, (OutputRef, WorkflowRef)):
@@ -103,6 +104,25 @@ def _uses(workflow: ir.Workflow) -> Iterator[tuple[Span, Any, str, ir.Step | Non
             yield output.span, output.value, after, step
     for output in workflow.outputs:
         yield output.span, output.value, "workflow", None
+
+
+def _check_own_outputs(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
+    """A step's outputs are kept once it succeeded: its successCriteria and failure
+    actions cannot read them (they would be missing, or those of an earlier run)."""
+    for step in workflow.steps:
+        criteria = [*step.success_criteria]
+        criteria += [c for action in step.on_failure for c in action.criteria]
+        for criterion in criteria:
+            for expr in iter_expressions(criterion):
+                if isinstance(expr, StepRef) and expr.step_id == step.step_id:
+                    instead = "$outputs.<name>" if step.call else "$response..., $statusCode"
+                    diagnostics.error(
+                        "AG613",
+                        criterion.span,
+                        f"'{unparse(expr)}' reads the outputs of step {step.step_id!r} "
+                        "itself, which are kept only once it has succeeded",
+                        f"read what the step's outputs read instead ({instead})",
+                    )
 
 
 def _check_step_ids(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:

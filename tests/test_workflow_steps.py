@@ -313,3 +313,68 @@ def test_a_failure_inside_a_nested_call_is_a_failure_of_the_outer_step(
         )
     assert outputs == {}
     assert server.paths() == ["/jobs/j", "/fallback"]
+
+
+# --- what the criteria of a workflow step cannot read ---------------------------------
+
+CALLEE = (
+    "- workflowId: callee\n  steps:\n  - stepId: poll\n    operationId: getJob\n"
+    "    parameters: [{name: jobId, in: path, value: x}]\n"
+    "    outputs: {state: $response.body#/state}\n"
+    "  outputs: {state: $steps.poll.outputs.state}\n"
+)
+
+
+def compile_caller(tmp_path: Path, step: str) -> list[tuple[str, str, str]]:
+    """Compile a document whose workflow `caller` has one step running `callee`; its
+    errors as (code, JSON pointer, message)."""
+    (tmp_path / "jobs.openapi.yaml").write_text((FIXTURE.parent / "jobs.openapi.yaml").read_text())
+    document = tmp_path / "bad.arazzo.yaml"
+    document.write_text(
+        "arazzo: 1.0.1\ninfo: {title: t, version: '1'}\n"
+        "sourceDescriptions: [{name: jobs, url: jobs.openapi.yaml, type: openapi}]\n"
+        "workflows:\n" + CALLEE + "- workflowId: caller\n  steps:\n  - stepId: run\n"
+        "    workflowId: callee\n" + step
+    )
+    result = compile_specs([document], render=False)
+    assert [w.workflow_id for w in result.workflows] == ["callee"]
+    return [(d.code, d.span.pointer or "", d.message) for d in result.diagnostics.sorted()]
+
+
+@pytest.mark.parametrize(
+    ("step", "code", "pointer", "message"),
+    [
+        (
+            "    successCriteria: [{condition: $statusCode == 200}]\n",
+            "AG606",
+            "/workflows/1/steps/0/successCriteria/0",
+            "'$statusCode' has no value here: this step runs a workflow",
+        ),
+        (
+            "    onFailure: [{name: a, type: end, criteria: [{condition: $method == 'GET'}]}]\n",
+            "AG606",
+            "/workflows/1/steps/0/onFailure/0/criteria/0",
+            "'$method' has no value here",
+        ),
+        (
+            "    outputs: {s: $outputs.state}\n"
+            "    successCriteria: [{condition: $steps.run.outputs.s == 'done'}]\n",
+            "AG613",
+            "/workflows/1/steps/0/successCriteria/0",
+            "reads the outputs of step 'run' itself",
+        ),
+        (
+            "    successCriteria: [{condition: $outputs.nope == 1}]\n",
+            "AG612",
+            "/workflows/1/steps/0/successCriteria/0",
+            "workflow 'callee' has no output 'nope'",
+        ),
+    ],
+    ids=["status-code", "method", "own-outputs", "unknown-output"],
+)
+def test_what_a_workflow_steps_criteria_cannot_read(
+    tmp_path: Path, step: str, code: str, pointer: str, message: str
+) -> None:
+    found = compile_caller(tmp_path, step)
+    assert [(c, p) for c, p, _ in found if c.startswith("AG6")] == [(code, pointer)], found
+    assert message in next(m for c, _, m in found if c == code)
