@@ -138,9 +138,11 @@ def test_a_retry_stops_at_its_limit_then_the_step_fails(
 ) -> None:
     module = modules["wait_for_job"]
     clock = Clock()
-    with ScriptedServer({"/jobs/j": [QUEUED]}) as server:
-        with pytest.raises(module.WorkflowStepFailedError) as caught:
-            run(module, is_async, clock, job_id="j", base_url=server.base_url)
+    with (
+        ScriptedServer({"/jobs/j": [QUEUED]}) as server,
+        pytest.raises(module.WorkflowStepFailedError) as caught,
+    ):
+        run(module, is_async, clock, job_id="j", base_url=server.base_url)
     assert caught.value.step_id == "wait"
     assert server.paths() == ["/jobs/j"] * 3  # the first run and retryLimit 2 retries
     assert clock.waits == [0.25, 0.25]
@@ -153,9 +155,11 @@ def test_when_the_workflow_raises_outputs_are_null_to_action_criteria(
     """`$outputs.state == 'queued'` does not hold for a workflow that failed: no retry, and
     the workflow's own error propagates."""
     clock = Clock()
-    with ScriptedServer({"/jobs/j": [reply(500)]}) as server:
-        with pytest.raises(Exception) as caught:
-            run(modules["wait_for_job"], is_async, clock, job_id="j", base_url=server.base_url)
+    with (
+        ScriptedServer({"/jobs/j": [reply(500)]}) as server,
+        pytest.raises(Exception) as caught,
+    ):
+        run(modules["wait_for_job"], is_async, clock, job_id="j", base_url=server.base_url)
     assert type(caught.value).__name__ == "StepFailedError"
     assert caught.value.workflow_id == "get-state"  # type: ignore[attr-defined]
     assert server.paths() == ["/jobs/j"]

@@ -93,8 +93,10 @@ def _remote_callee(builder: WorkflowBuilder, reference: str, pointer: str) -> ir
     """`$sourceDescriptions.<name>.<workflowId>`: a workflow of another Arazzo document."""
     name, _, workflow_id = reference[len(_SOURCE_PREFIX) :].partition(".")
     document = builder.sources.arazzo.get(name)
+    declared = [s.name for s in builder.document.sources if s.type == "arazzo"]
+    if document is None and name in declared:
+        return None  # it could not be loaded, which was reported at its url
     if document is None:
-        declared = [s.name for s in builder.document.sources if s.type == "arazzo"]
         builder.diagnostics.error(
             "AG330",
             builder.span(pointer),
