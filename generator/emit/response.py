@@ -14,6 +14,8 @@ workflow's error propagates, or the step raises `WorkflowStepFailedError`.
 
 from __future__ import annotations
 
+import textwrap
+
 from generator import ir, pysrc
 from generator.checks import response_expressions
 from generator.emit import pyexpr
@@ -131,10 +133,19 @@ def _action_lines(action: ir.Action, field: str, step: ir.Step, names: pyexpr.Na
         target, what = pysrc.literal(action.step_id), f"goto {action.step_id}"
     else:
         target, what = "None", "end the workflow"
-    comment = pysrc.comment(f"{field} {action.name}: {what}")
+    comment = _comment_lines(f"{field} {action.name}: {what}", 8 if field == "onFailure" else 4)
     if not conditions:
-        return [comment, f"return {target}"]
-    return [comment, f"if {' and '.join(conditions)}:", f"    return {target}"]
+        return [*comment, f"return {target}"]
+    return [*comment, f"if {' and '.join(conditions)}:", f"    return {target}"]
+
+
+def _comment_lines(text: str, indent: int) -> list[str]:
+    """`text` as comment lines that fit in 100 columns at `indent` (names can be long)."""
+    comment = pysrc.comment(text)
+    if indent + len(comment) <= 100:
+        return [comment]
+    parts = textwrap.wrap(comment.removeprefix("# "), 98 - indent, break_on_hyphens=False)
+    return [pysrc.comment(part) for part in parts]
 
 
 def _default_next(step: ir.Step, names: pyexpr.Names) -> str:
