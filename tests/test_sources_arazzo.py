@@ -180,7 +180,7 @@ def test_an_override_replaces_an_arazzo_source_without_fetching(
     result = run(write_caller(tmp_path / "specs", url), tmp_path / "cache", overrides={
         "shared": local
     })  # fmt: skip
-    assert errors(result) == []
+    assert not list(result.diagnostics), [d.render() for d in result.diagnostics.sorted()]
     assert sum(server.requests.values()) == 0
     assert "shared_items/read_item.py" in result.files  # a local document's package name
     callee = next(w for w in result.workflows if w.package == "shared_items")
@@ -221,3 +221,18 @@ def test_the_command_line_source_option_overrides_an_arazzo_source(
     ]
     source = (tmp_path / "out" / "uses_shared" / "read_item.py").read_text(encoding="utf-8")
     assert "from ..shared_items import read_item as _shared_items__read_item" in source
+
+
+def test_remote_package_names_are_stable_distinct_identifiers() -> None:
+    first = remote_package("https://a.example.test/flows/cafe-menu.arazzo.yaml")
+    assert first == remote_package("https://a.example.test/flows/cafe-menu.arazzo.yaml")
+    assert first.startswith("cafe_menu_")
+    other = remote_package("https://b.example.test/flows/cafe-menu.arazzo.yaml")
+    assert other.startswith("cafe_menu_") and other != first
+    for url in (
+        "https://a.example.test/..%2F..%2Fescape.arazzo.yaml",
+        "https://a.example.test/",
+        "https://a.example.test/a/b/../c/1-2.json?x=/y#z",
+    ):
+        name = remote_package(url)
+        assert name.isidentifier() and "__" not in name, (url, name)
