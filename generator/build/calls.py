@@ -2,8 +2,9 @@
 
 A step with `workflowId` runs that workflow: its parameters (matched by name)
 become the callee's inputs, and the step's outputs, successCriteria and actions
-read the callee's outputs as `$outputs.<name>`. A workflow's `dependsOn` workflows run first, with the
-caller's inputs of the same names; their outputs are `$workflows.<id>.outputs.<name>`.
+read the callee's outputs as `$outputs.<name>`. A workflow's `dependsOn` workflows
+run first, with the caller's inputs of the same names; their outputs are
+`$workflows.<id>.outputs.<name>`.
 Callees are built before their callers, so their names and output types are known.
 """
 
