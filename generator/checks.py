@@ -74,6 +74,7 @@ def check_workflow(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
     _check_gotos(workflow, diagnostics)
     _check_endless_loops(workflow, diagnostics)
     _check_params(workflow, diagnostics)
+    _check_own_outputs(workflow, diagnostics)
     for span, node, when, step in _uses(workflow):
         for expr in iter_expressions(node):
             if isinstance(expr, (OutputRef, WorkflowRef)):
@@ -103,6 +104,25 @@ def _uses(workflow: ir.Workflow) -> Iterator[tuple[Span, Any, str, ir.Step | Non
             yield output.span, output.value, after, step
     for output in workflow.outputs:
         yield output.span, output.value, "workflow", None
+
+
+def _check_own_outputs(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
+    """A step's outputs are kept once it succeeded: its successCriteria and failure
+    actions cannot read them (they would be missing, or those of an earlier run)."""
+    for step in workflow.steps:
+        criteria = [*step.success_criteria]
+        criteria += [c for action in step.on_failure for c in action.criteria]
+        for criterion in criteria:
+            for expr in iter_expressions(criterion):
+                if isinstance(expr, StepRef) and expr.step_id == step.step_id:
+                    instead = "$outputs.<name>" if step.call else "$response..., $statusCode"
+                    diagnostics.error(
+                        "AG613",
+                        criterion.span,
+                        f"'{unparse(expr)}' reads the outputs of step {step.step_id!r} "
+                        "itself, which are kept only once it has succeeded",
+                        f"read what the step's outputs read instead ({instead})",
+                    )
 
 
 def _check_step_ids(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
@@ -156,7 +176,7 @@ def _successors(workflow: ir.Workflow, index: int) -> set[str]:
     for action in step.on_failure:  # a failure action may also lead on
         if action.kind == "goto" and action.step_id:
             found.add(action.step_id)
-        elif action.kind == "end" or action.call:
+        elif action.kind == "end" or (action.kind == "goto" and action.call):
             found.add(_END)
     return found
 
@@ -217,8 +237,16 @@ def _check_expression(
             f"runtime expression '{text}' is not supported here yet",
             "use $inputs, $steps.<id>.outputs, $statusCode, $response, $url or $method",
         )
+    elif when == "call" and isinstance(expr, (*_RESPONSE_ROOTS, Method)):
+        diagnostics.error(
+            "AG606",
+            span,
+            f"'{text}' has no value here: this step runs a workflow, so it sends no HTTP "
+            "request and gets no response",
+            "read what the workflow returned as $outputs.<name> (declare it among that "
+            "workflow's outputs)",
+        )
     elif isinstance(expr, _RESPONSE_ROOTS) and when != "response":
-        # a workflow step ("call") has outputs, not an HTTP response
         diagnostics.error(
             "AG606",
             span,

@@ -42,7 +42,10 @@ Where later IR additions go (each is one more small function or node kind):
   the step's own actions.
 * a step that calls another workflow: `_step_node` labels it "workflow <id>"
   (node kind "call"); `render_graphs` adds a "call" edge to the start node of
-  the called workflow's cluster when that workflow is in the same text.
+  the called workflow's cluster when that workflow is in the same text. (Today
+  its failure edge says "unless workflow <id> succeeds", with its criteria, and
+  its failure actions are drawn as for other steps; a retry that runs a workflow
+  first is an edge back to the step that names that workflow.)
 * `dependsOn`: `_dependency_edges` in `render_graphs`, an edge of kind
   "depends" from the end node of each dependency's cluster to the start node of
   the dependent's cluster (DOT: `compound=true` and `ltail`/`lhead` if the edges
@@ -219,9 +222,13 @@ def _default_edge(node: str, step: ir.Step, following: str) -> Edge:
 def _failure_edges(node: str, step: ir.Step, ids: _Ids) -> list[Edge]:
     """When the success criteria do not hold: the `onFailure` actions in priority
     order, up to the first that always matches; else StepFailedError."""
-    if step.call is not None:
+    if step.call is not None and not (step.success_criteria or step.on_failure):
         return [Edge(node, ids.failed, "failure", f"if workflow {step.call.workflow_id} fails")]
     holds = _criteria_text(step.success_criteria) or _NO_CRITERIA
+    if step.call is not None:  # it failed when its workflow raised, or the criteria
+        holds = f"workflow {step.call.workflow_id} succeeds" + (
+            f" and {holds}" if step.success_criteria else ""
+        )
     edges = []
     numbered = len(step.on_failure) > 1
     for number, action in enumerate(step.on_failure, 1):
@@ -236,17 +243,18 @@ def _failure_edges(node: str, step: ir.Step, ids: _Ids) -> list[Edge]:
 
 
 def _failure_target(node: str, action: ir.Action, ids: _Ids) -> str:
+    if action.kind == "retry":  # back to the step (after its workflow, if it names one)
+        return ids.target(action.step_id) if action.step_id else node
     if action.kind == "end" or action.call is not None:
         return ids.end
-    if action.kind == "retry":
-        return ids.target(action.step_id) if action.step_id else node
     return ids.target(action.step_id)
 
 
 def _failure_what(action: ir.Action) -> str:
     if action.kind == "retry":
         delay = action.retry_after or 0
-        return f"retry at most {action.retry_limit} time(s) after {delay:g} s"
+        first = f", running workflow {action.call.workflow_id} first" if action.call else ""
+        return f"retry at most {action.retry_limit} time(s) after {delay:g} s{first}"
     if action.call is not None:
         return f"run workflow {action.call.workflow_id}, then end"
     return "end" if action.kind == "end" else f"goto {action.step_id}"

@@ -130,7 +130,8 @@ class Action:
     retry_after: float | None  # retry: seconds to wait (a Retry-After header wins)
     retry_limit: int | None  # retry: how many retries at most (the spec's default is 1)
     span: Span
-    call: WorkflowCall | None = None  # goto a workflow: run it, then end this one
+    #: goto a workflow: run it, then end this one; retry: run it, then retry the step
+    call: WorkflowCall | None = None
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ class Output:
 
 @dataclass(frozen=True)
 class WorkflowCall:
-    """A call of another workflow of the same document: a step's, or a dependency's."""
+    """A call of another workflow: a step's, a dependency's, or an action's."""
 
     workflow_id: str
     package: str  # the callee's package (its document)
@@ -157,6 +158,9 @@ class WorkflowCall:
     same_api: bool  # the callee calls the same API, so it gets the caller's base_url
     span: Span
     base_url: str = ""  # the callee's own default base URL
+    #: (package, module) of every generated module whose errors the callee may raise:
+    #: its own and, transitively, those of the workflows it calls (sorted).
+    raises: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

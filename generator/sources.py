@@ -1,4 +1,7 @@
-"""Source documents: local overrides, and OpenAPI documents fetched over http(s).
+"""Source documents: local overrides, and documents fetched over http(s).
+
+Both apply to OpenAPI sources and to sources of type arazzo alike (see
+`generator.build.Project`, which also names a fetched Arazzo document's package).
 
 Overrides (`SourceOptions.overrides`, `--source NAME=PATH`) come first: a source
 description with an overridden name is loaded from that local file whatever its

@@ -370,7 +370,7 @@ CASES = [
         },
         calls=("POST /store/order",),
         outputs={"workflow_order_id": 10},
-        note="the other two workflows of the document do not compile (AG311, AG500)",
+        note="the other two workflows of the document do not compile (AG311, AG606)",
     ),
     # Corpus cases with reusable components, goto, end and workflow calls.
     Case(

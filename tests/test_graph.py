@@ -85,6 +85,7 @@ def documents() -> dict[str, list[ir.Workflow]]:
         "hostile": build(HOSTILE_DOC),
         "failures": build(FIXTURES / "behaviour" / "failures.arazzo.yaml"),
         "calls": build(FIXTURES / "behaviour" / "calls.arazzo.yaml"),
+        "workflow-steps": build(FIXTURES / "behaviour" / "workflow-steps.arazzo.yaml"),
     }
 
 
@@ -263,7 +264,9 @@ def test_seed_graph_matches_the_pinned_file(
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("name", ["branching", "priorities", "hostile", "failures", "calls"])
+@pytest.mark.parametrize(
+    "name", ["branching", "priorities", "hostile", "failures", "calls", "workflow-steps"]
+)
 def test_fixture_graph_matches_the_pinned_file(
     documents: dict[str, list[ir.Workflow]], name: str, fmt: Format
 ) -> None:
@@ -701,3 +704,21 @@ def test_workflow_steps_and_dependencies_are_drawn(
     token = render_graphs([by_id["with-token"]], "mermaid")
     assert 'w0_d0(["depends on get-token"])' in token
     assert 'w0_d0 -->|"runs first"| w0_start' in token
+
+
+def test_criteria_and_actions_of_workflow_steps_are_drawn(
+    documents: dict[str, list[ir.Workflow]],
+) -> None:
+    by_id = {w.workflow_id: w for w in documents["workflow-steps"]}
+    wait = render_graphs([by_id["wait-for-job"]], "dot")
+    assert (
+        "stillQueued: retry at most 2 time(s) after 0.25 s when $outputs.state == 'queued'"
+    ) in wait
+    assert "otherwise, unless workflow get-state succeeds and $outputs.state == 'done'" in wait
+    assert '"w0_s0" -> "w0_s0"' in wait  # the retry goes back to the step
+    fallback = render_graphs([by_id["state-or-fallback"]], "dot")
+    assert "reauthenticate: run workflow get-token, then end when" in fallback
+    assert 'unless workflow get-state succeeds"' in fallback
+    refresh = render_graphs([by_id["poll-after-refresh"]], "mermaid")
+    assert "running workflow get-token first" in refresh
+    assert "w0_s0 -.->|" in refresh and "| w0_s0" in refresh  # back to the step, not the end

@@ -8,8 +8,10 @@ names already given out, so two documents never produce the same module.
 from __future__ import annotations
 
 import difflib
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from generator import ir, pysrc
 from generator.build.calls import build_order
@@ -33,6 +35,7 @@ MODULE_NAMES = (
     "StepFailedError",
     "StepBudgetExceededError",
     "StepNotRunError",
+    "WorkflowStepFailedError",
     "Any",
     "Final",
     "Literal",
@@ -148,10 +151,8 @@ class Project:
         return unique
 
     def _package(self, document: ArazzoDocument, path: Path) -> str:
-        stem = path.stem
-        for suffix in _DOCUMENT_SUFFIXES:
-            stem = stem.removesuffix(suffix)
-        wanted = pysrc.snake_case(stem)
+        url = self.loader.url_of(document.doc) if isinstance(self.loader, SourceLoader) else None
+        wanted = remote_package(url) if url else _document_package(path.name)
         package = self.packages.claim(wanted)
         if package != wanted:
             self.diagnostics.error(
@@ -182,16 +183,11 @@ class Project:
         override = self.sources.overrides.get(source.name) if self.sources else None
         if override is not None:
             if not override.is_file():
-                self.diagnostics.error(
-                    "AG002",
-                    span,
-                    f"cannot load {override} (given for source {source.name!r} with --source): "
-                    "no such file",
-                    "check the path given with --source NAME=PATH",
-                )
+                self._missing_override(override, source, span)
                 return None
             return self._openapi(override, span)
-        if is_url(source.url):
+        url = self._remote_url(document, source)
+        if url is not None:
             if not isinstance(self.loader, SourceLoader):
                 self.diagnostics.error(
                     "AG109",
@@ -201,7 +197,7 @@ class Project:
                 )
                 return None
             # Fetched (or, offline, found in the cache); failures are reported at `span`.
-            return self._read(self.loader.load_url(source.url, via=span))
+            return self._read(self.loader.load_url(url, via=span))
         return self._openapi(document.doc.path.parent / source.url, span)
 
     def _arazzo_sources(self, document: ArazzoDocument) -> dict[str, dict[str, ir.Workflow]]:
@@ -211,16 +207,10 @@ class Project:
             if source.type != "arazzo":
                 continue
             span = document.doc.span(join_pointer(source.ptr, "url"))
-            if is_url(source.url):
-                self.diagnostics.error(
-                    "AG109",
-                    span,
-                    f"remote Arazzo source {source.name!r} is not supported yet",
-                    "download it next to this document and use a relative url",
-                )
+            doc = self._arazzo_source(document, source, span)
+            if doc is None:
                 continue
-            path = (document.doc.path.parent / source.url).resolve()
-            if path in self.building:
+            if doc.path.resolve() in self.building:
                 self.diagnostics.error(
                     "AG331",
                     span,
@@ -228,10 +218,48 @@ class Project:
                     "documents cannot use each other as sources in a cycle",
                 )
                 continue
-            if self.loader.load(path, via=span) is None:
-                continue
-            found[source.name] = {w.workflow_id: w for w in self.build_document(path)}
+            found[source.name] = {w.workflow_id: w for w in self.build_document(doc.path)}
         return found
+
+    def _arazzo_source(
+        self, document: ArazzoDocument, source: SourceDescription, span: Span
+    ) -> Document | None:
+        """The document of a source of type arazzo: a `--source` override, a fetched
+        URL or a local file (None after reporting why not)."""
+        override = self.sources.overrides.get(source.name) if self.sources else None
+        if override is not None:
+            if not override.is_file():
+                self._missing_override(override, source, span)
+                return None
+            return self.loader.load(override.resolve(), via=span)
+        url = self._remote_url(document, source)
+        if url is None:
+            return self.loader.load((document.doc.path.parent / source.url).resolve(), via=span)
+        if not isinstance(self.loader, SourceLoader):
+            self.diagnostics.error(
+                "AG109",
+                span,
+                f"remote Arazzo source {source.name!r} ({source.url!r}) is not supported here",
+                "fetching remote sources needs SourceOptions (the command line passes them)",
+            )
+            return None
+        return self.loader.load_url(url, via=span)
+
+    def _remote_url(self, document: ArazzoDocument, source: SourceDescription) -> str | None:
+        """The URL a source description is fetched from; None for a local file. A relative
+        url in a fetched document is relative to that document's URL, never a local file."""
+        if isinstance(self.loader, SourceLoader) and self.loader.url_of(document.doc):
+            return self.loader.ref_url(document.doc, source.url)
+        return source.url if is_url(source.url) else None
+
+    def _missing_override(self, override: Path, source: SourceDescription, span: Span) -> None:
+        self.diagnostics.error(
+            "AG002",
+            span,
+            f"cannot load {override} (given for source {source.name!r} with --source): "
+            "no such file",
+            "check the path given with --source NAME=PATH",
+        )
 
     def _openapi(self, path: Path, via: Span) -> OpenApiDocument | None:
         # None: reported at `via`; another reference is reported at its own url
@@ -270,6 +298,24 @@ class Project:
                 "the override is not used",
                 f"did you mean {close[0]!r}?" if close else f"declared sources: {known}",
             )
+
+
+def _document_package(file_name: str) -> str:
+    """The package of a local document: its file name without extensions and suffixes."""
+    stem = Path(file_name).stem
+    for suffix in _DOCUMENT_SUFFIXES:
+        stem = stem.removesuffix(suffix)
+    return pysrc.snake_case(stem)
+
+
+def remote_package(url: str) -> str:
+    """The package of a fetched Arazzo document: named like a local one after the last
+    segment of its URL, then `_` and 8 hex digits of the URL's sha256, so documents of
+    the same name at different URLs never share a package, and the name does not
+    depend on the cache. It is one identifier, so it stays a folder right under OUT."""
+    segment = urlsplit(url).path.rstrip("/").rpartition("/")[2]
+    digest = hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{_document_package(unquote(segment) or 'document')}_{digest}"
 
 
 def _naming(package: str, module: str, workflow_id: str) -> Naming:

@@ -5,6 +5,14 @@ apply to every step; a step-level action of the same name overrides one, but a
 step cannot remove it. So a step's effective list is its own actions, in order,
 followed by the workflow's actions it does not override. At run time the first
 action whose criteria all hold is taken.
+
+A step that runs a workflow has no HTTP response: a workflow-level action whose
+criteria read one (`$statusCode`, `$response...`) can never hold there, so it is
+left out of that step's list, with warning AG324. (The step's own actions must not
+read one: that is error AG606.)
+
+A goto or retry that names a workflow runs it with this workflow's inputs of the
+same names: a goto then ends this workflow, a retry then retries the step.
 """
 
 from __future__ import annotations
@@ -12,23 +20,57 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from generator import ir
+from generator.checks import iter_expressions
+from generator.expressions import Method, RequestRef, ResponseRef, StatusCode, Url, unparse
 from generator.spec import arazzo as spec
 
 if TYPE_CHECKING:
     from generator.build.workflow import WorkflowBuilder
 
 
+#: What only a step that sends an HTTP request has.
+HTTP_ONLY = (StatusCode, ResponseRef, RequestRef, Url, Method)
+
+
 def step_actions(
-    builder: WorkflowBuilder, workflow: spec.Workflow, step: spec.Step, *, success: bool
+    builder: WorkflowBuilder,
+    workflow: spec.Workflow,
+    step: spec.Step,
+    *,
+    success: bool,
+    runs_workflow: bool = False,
 ) -> tuple[ir.Action, ...]:
     own_entries = step.on_success if success else step.on_failure
     default_entries = workflow.success_actions if success else workflow.failure_actions
     own = _resolve_all(builder, own_entries, success)
     overridden = {action.name for action in own}
     defaults = [
-        a for a in _resolve_all(builder, default_entries, success) if a.name not in overridden
+        _compile(builder, a)
+        for a in _resolve_all(builder, default_entries, success)
+        if a.name not in overridden
     ]
-    return tuple(_compile(builder, action) for action in [*own, *defaults])
+    if runs_workflow:
+        defaults = [a for a in defaults if _applies_to_call(builder, step, a, success)]
+    return (*(_compile(builder, action) for action in own), *defaults)
+
+
+def _applies_to_call(
+    builder: WorkflowBuilder, step: spec.Step, action: ir.Action, success: bool
+) -> bool:
+    """Whether a workflow-level action can hold for a step that runs a workflow."""
+    found = [e for c in action.criteria for e in iter_expressions(c) if isinstance(e, HTTP_ONLY)]
+    if found:
+        kind = "successActions" if success else "failureActions"
+        builder.diagnostics.warning(
+            "AG324",
+            action.span,
+            f"workflow-level {kind} entry {action.name!r} reads '{unparse(found[0])}', which "
+            f"step {step.step_id!r} does not have (it runs a workflow, so it has no HTTP "
+            "response): the action does not apply to that step",
+            "to act on the workflow's result there, give the step its own action "
+            "that reads $outputs.<name>",
+        )
+    return not found
 
 
 def _resolve_all(
@@ -72,10 +114,8 @@ def _compile(builder: WorkflowBuilder, action: spec.Action) -> ir.Action:
             "stepId and workflowId are mutually exclusive: keep one",
         )
     call = None
-    if action.workflow_id is not None and action.type == "goto":
-        call = _goto_call(builder, action)
-    elif action.workflow_id is not None and action.type == "retry":
-        builder.unsupported(f"{action.ptr}/workflowId", "a retry that runs another workflow first")
+    if action.workflow_id is not None and action.type in ("goto", "retry"):
+        call = _action_call(builder, action)
     if action.type == "end" and (action.step_id or action.workflow_id):
         builder.diagnostics.warning(
             "AG322",
@@ -97,8 +137,9 @@ def _compile(builder: WorkflowBuilder, action: spec.Action) -> ir.Action:
     )
 
 
-def _goto_call(builder: WorkflowBuilder, action: spec.Action) -> ir.WorkflowCall | None:
-    """A goto to a workflow runs it with this workflow's inputs of the same names."""
+def _action_call(builder: WorkflowBuilder, action: spec.Action) -> ir.WorkflowCall | None:
+    """A goto or retry names a workflow: it runs with this workflow's inputs of the same
+    names."""
     from generator.build.calls import call_for_dependency, resolve_callee
 
     assert action.workflow_id is not None

@@ -1,9 +1,10 @@
-"""Build: calls of other workflows of the same document.
+"""Build: calls of other workflows, of this document or of an Arazzo source.
 
 A step with `workflowId` runs that workflow: its parameters (matched by name)
-become the callee's inputs, and the step's outputs read the callee's outputs
-as `$outputs.<name>`. A workflow's `dependsOn` workflows run first, with the
-caller's inputs of the same names; their outputs are `$workflows.<id>.outputs.<name>`.
+become the callee's inputs, and the step's outputs, successCriteria and actions
+read the callee's outputs as `$outputs.<name>`. A workflow's `dependsOn` workflows
+run first, with the caller's inputs of the same names; their outputs are
+`$workflows.<id>.outputs.<name>`.
 Callees are built before their callers, so their names and output types are known.
 """
 
@@ -93,8 +94,10 @@ def _remote_callee(builder: WorkflowBuilder, reference: str, pointer: str) -> ir
     """`$sourceDescriptions.<name>.<workflowId>`: a workflow of another Arazzo document."""
     name, _, workflow_id = reference[len(_SOURCE_PREFIX) :].partition(".")
     document = builder.sources.arazzo.get(name)
+    declared = [s.name for s in builder.document.sources if s.type == "arazzo"]
+    if document is None and name in declared:
+        return None  # it could not be loaded, which was reported at its url
     if document is None:
-        declared = [s.name for s in builder.document.sources if s.type == "arazzo"]
         builder.diagnostics.error(
             "AG330",
             builder.span(pointer),
@@ -182,6 +185,9 @@ def _call(
     same_api: bool,
     span: Span,
 ) -> ir.WorkflowCall:
+    inner = [*callee.depends_on, *(s.call for s in callee.steps if s.call)]
+    inner += [a.call for s in callee.steps for a in (*s.on_success, *s.on_failure) if a.call]
+    raises = {(callee.package, callee.module)}.union(*(c.raises for c in inner))
     return ir.WorkflowCall(
         workflow_id=callee.workflow_id,
         package=callee.package,
@@ -193,6 +199,7 @@ def _call(
         base_url=callee.base_url,
         same_api=same_api,
         span=span,
+        raises=tuple(sorted(raises)),
     )
 
 
@@ -217,20 +224,23 @@ def dependency_calls(
 def call_step(
     builder: WorkflowBuilder, workflow: spec.Workflow, step: spec.Step, scope: TypeScope
 ) -> ir.Step | None:
-    """A step that runs another workflow of this document."""
+    """A step that runs another workflow.
+
+    It succeeds when that workflow returns and its successCriteria (which read
+    `$outputs.<name>`, inputs and earlier steps) hold; a workflow that raises is a
+    failure too, which its failure actions may handle."""
     assert step.workflow_id is not None
     callee = resolve_callee(builder, step.workflow_id, f"{step.ptr}/workflowId", builder.built)
     if callee is None:
         return None
     call = call_for_step(builder, step, callee, False)
-    if step.success_criteria:
-        builder.unsupported(f"{step.ptr}/successCriteria", "successCriteria on a workflow step")
-    if step.on_failure or workflow.failure_actions:
-        builder.unsupported(f"{step.ptr}/onFailure", "failure actions for a workflow step")
     scope.call_outputs = {o.name: o.type for o in callee.outputs}
     outputs = builder.read_outputs(step.outputs, scope, None, None)
     scope.call_outputs = {}
     scope.step_outputs[step.step_id] = {o.name: o.type for o in outputs}
+    criteria = builder.criteria(step.success_criteria)
+    on_success = step_actions(builder, workflow, step, success=True, runs_workflow=True)
+    on_failure = step_actions(builder, workflow, step, success=False, runs_workflow=True)
     if call is None:
         return None
     return ir.Step(
@@ -242,9 +252,9 @@ def call_step(
         path="",
         params=(),
         body=None,
-        success_criteria=(),
-        on_success=step_actions(builder, workflow, step, success=True),
-        on_failure=(),
+        success_criteria=criteria,
+        on_success=on_success,
+        on_failure=on_failure,
         outputs=outputs,
         declared_params=(),
         span=builder.span(step.ptr),

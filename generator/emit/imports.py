@@ -44,8 +44,13 @@ class Imports:
         return lines
 
     def local_section(self) -> list[str]:
-        """Relative imports of sibling generated modules."""
-        return [
-            f"from {module} import {', '.join(sorted(self.names[module], key=name_order))}"
-            for module in sorted(m for m in self.names if m.startswith("."))
-        ]
+        """Relative imports of sibling generated modules; as ruff's isort writes them,
+        each `name as alias` on a line of its own, after the module's plain names."""
+        lines = []
+        for module in sorted(m for m in self.names if m.startswith(".")):
+            names = sorted(self.names[module], key=name_order)
+            plain = [name for name in names if " as " not in name]
+            if plain:
+                lines.append(f"from {module} import {', '.join(plain)}")
+            lines += [f"from {module} import {name}" for name in names if " as " in name]
+        return lines

@@ -19,7 +19,10 @@ from generator.emit.calls import (
     call_lines,
     call_names,
     calls_needs,
+    catches_failures,
+    checks_call,
     goto_calls,
+    retry_calls,
 )
 from generator.emit.imports import Imports
 from generator.emit.request import request_lines, request_needs
@@ -47,6 +50,8 @@ def module_context(workflow: ir.Workflow) -> dict[str, Any]:
         "has_retries": _has_retries(workflow),
         "has_calls": any(s.call for s in workflow.steps),
         "has_goto_workflows": bool(goto_calls(workflow)),
+        "has_retry_workflows": bool(retry_calls(workflow)),
+        "catches_call_failures": any(catches_failures(s) for s in workflow.steps),
         "dependencies": [
             {"field": names.dependencies[c.workflow_id], "call": call_expression(c, names)}
             for c in workflow.depends_on
@@ -220,6 +225,8 @@ def _exports(workflow: ir.Workflow) -> list[str]:
         names.append("DEFAULT_BASE_URLS")
     if _has_retries(workflow):
         names.append("DEFAULT_MAX_RETRY_DELAY")
+    if any(checks_call(s) for s in workflow.steps):
+        names.append("WorkflowStepFailedError")
     return sorted(names, key=export_order)
 
 
@@ -349,7 +356,11 @@ def _call_step_context(step: ir.Step, names: pyexpr.Names) -> dict[str, Any]:
         "request_lines": call_lines(step, names),
         "response_lines": response_lines(step, call_names(step, names)),
         "prepared_type": "_Call",
-        "response_param": "outputs: Mapping[str, Any]",
+        "response_param": (
+            "result: Mapping[str, Any] | Exception"
+            if catches_failures(step)
+            else "outputs: Mapping[str, Any]"
+        ),
     }
 
 
@@ -411,4 +422,9 @@ def _function_doc(workflow: ir.Workflow, is_async: bool) -> str:
         "    StepBudgetExceededError: more than max_steps steps ran.",
         "    StepNotRunError: an output needs a step that did not run.",
     ]
+    if any(checks_call(s) for s in workflow.steps):
+        lines += [
+            "    WorkflowStepFailedError: a step's success criteria do not hold on the",
+            "        outputs of the workflow it ran.",
+        ]
     return "\n".join(lines)

@@ -5,14 +5,21 @@ returns the next step: the first success action whose criteria hold, else the
 next step in order (the specification's default). On failure it takes the
 first failure action whose criteria hold (`retry` while retries remain, `goto`,
 `end`); with none, the step fails with `StepFailedError`.
+
+A step that runs a workflow (`emit.calls.call_check_lines`) has the outputs that
+workflow returned instead of a response: it failed when the workflow raised or
+its criteria do not hold on those outputs. With no failure action taken, the
+workflow's error propagates, or the step raises `WorkflowStepFailedError`.
 """
 
 from __future__ import annotations
 
+import textwrap
+
 from generator import ir, pysrc
 from generator.checks import response_expressions
 from generator.emit import pyexpr
-from generator.emit.calls import call_expression
+from generator.emit.calls import call_check_lines, call_expression
 from generator.expressions import ResponseRef
 
 _NOT_2XX = "the step has no successCriteria and the status is not 2xx"
@@ -21,8 +28,15 @@ _INDENT = "    "
 
 def response_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
     lines = ["body = _read_body(response)"] if _uses_body(step) else []
-    if step.call is None:  # a workflow step succeeded when its workflow returned
+    if step.call is None:
         lines += _failure_lines(step, names) if step.on_failure else _raise_lines(step, names)
+    else:  # its workflow returned (or raised) and the criteria hold on what it returned
+        checks, after = call_check_lines(step, names)
+        lines += checks
+        failed = [
+            a for action in step.on_failure for a in _action_lines(action, "onFailure", step, names)
+        ]
+        lines += [_INDENT + line for line in failed + after] if after else []
     if step.outputs:
         items = ", ".join(
             f"{pysrc.literal(o.py_name)}: {_output(step, o, names)}" for o in step.outputs
@@ -103,10 +117,15 @@ def _action_lines(action: ir.Action, field: str, step: ir.Step, names: pyexpr.Na
             f"_may_retry(state.retries, {key}, {pysrc.literal(action.name)}, {limit})"
         )
         delay = pysrc.literal(float(action.retry_after or 0.0))
+        if step.call is None:  # a Retry-After header of the response wins
+            delay = f"_retry_delay(response, {delay})"
         via = pysrc.literal(action.step_id) if action.step_id else "None"
-        target = f"_Retry({key}, _retry_delay(response, {delay}), {via})"
         what = f"retry at most {limit} time(s), {action.retry_after or 0} s apart"
         what += f", running {action.step_id} first" if action.step_id else ""
+        if action.call is not None:
+            via = call_expression(action.call, names)
+            what += f", after workflow {action.call.workflow_id}"
+        target = f"_Retry({key}, {delay}, {via})"
     elif action.kind == "goto" and action.call is not None:
         target = call_expression(action.call, names)
         what = f"run workflow {action.call.workflow_id}, then end this one"
@@ -114,10 +133,19 @@ def _action_lines(action: ir.Action, field: str, step: ir.Step, names: pyexpr.Na
         target, what = pysrc.literal(action.step_id), f"goto {action.step_id}"
     else:
         target, what = "None", "end the workflow"
-    comment = pysrc.comment(f"{field} {action.name}: {what}")
+    comment = _comment_lines(f"{field} {action.name}: {what}", 8 if field == "onFailure" else 4)
     if not conditions:
-        return [comment, f"return {target}"]
-    return [comment, f"if {' and '.join(conditions)}:", f"    return {target}"]
+        return [*comment, f"return {target}"]
+    return [*comment, f"if {' and '.join(conditions)}:", f"    return {target}"]
+
+
+def _comment_lines(text: str, indent: int) -> list[str]:
+    """`text` as comment lines that fit in 100 columns at `indent` (names can be long)."""
+    comment = pysrc.comment(text)
+    if indent + len(comment) <= 100:
+        return [comment]
+    parts = textwrap.wrap(comment.removeprefix("# "), 98 - indent, break_on_hyphens=False)
+    return [pysrc.comment(part) for part in parts]
 
 
 def _default_next(step: ir.Step, names: pyexpr.Names) -> str:

@@ -1,0 +1,384 @@
+"""Behaviour: steps that run workflows, with success criteria and failure actions, and
+retries that run a workflow first, over real HTTP against a scripted server on 127.0.0.1,
+sync and async."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from scripted_server import ScriptedServer, reply
+
+from generator.pipeline import compile_specs
+
+FIXTURE = Path(__file__).parent / "fixtures" / "behaviour" / "workflow-steps.arazzo.yaml"
+ASYNC = pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+DONE, QUEUED = reply(200, {"state": "done"}), reply(200, {"state": "queued"})
+
+
+@pytest.fixture
+def modules(compile_workflows: Callable[[Path], dict[str, ModuleType]]) -> dict[str, ModuleType]:
+    return compile_workflows(FIXTURE)
+
+
+class Clock:
+    """An injected `sleep` that records the waits instead of waiting."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+    async def sleep_async(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def run(module: ModuleType, is_async: bool, clock: Clock | None = None, **arguments: Any) -> Any:
+    name = module.__name__.rpartition(".")[2]
+    if is_async:
+        if clock is not None:
+            arguments["sleep"] = clock.sleep_async
+        return asyncio.run(getattr(module, name + "_async")(**arguments))
+    if clock is not None:
+        arguments["sleep"] = clock.sleep
+    return getattr(module, name)(**arguments)
+
+
+def fails(module: ModuleType, is_async: bool, **arguments: Any) -> Exception:
+    with pytest.raises(Exception) as caught:
+        run(module, is_async, **arguments)
+    assert isinstance(caught.value, Exception)
+    return caught.value
+
+
+# --- successCriteria on a workflow step ------------------------------------------------
+
+
+@ASYNC
+def test_success_criteria_hold_on_the_workflows_outputs(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    with ScriptedServer({"/jobs/j": [DONE]}) as server:
+        outputs = run(modules["require_done"], is_async, job_id="j", base_url=server.base_url)
+    assert outputs == {"state": "done"}
+    assert server.requests == [("GET", "/jobs/j")]
+
+
+@ASYNC
+def test_an_unmet_criterion_fails_the_step_with_workflow_step_failed_error(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    module = modules["require_done"]
+    with ScriptedServer({"/jobs/j": [QUEUED]}) as server:
+        error = fails(module, is_async, job_id="j", base_url=server.base_url)
+    assert isinstance(error, module.WorkflowStepFailedError)
+    assert isinstance(error, module.WorkflowError)
+    assert (error.workflow_id, error.step_id) == ("require-done", "wait")
+    assert error.called_workflow_id == "get-state"
+    assert error.reason == "success criterion not met: $outputs.state == 'done'"
+    assert server.paths() == ["/jobs/j"]
+
+
+@ASYNC
+def test_criteria_are_checked_in_order_and_may_read_inputs(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    module = modules["require_done"]
+    with ScriptedServer({"/jobs/skip": [DONE]}) as server:
+        error = fails(module, is_async, job_id="skip", base_url=server.base_url)
+    assert isinstance(error, module.WorkflowStepFailedError)
+    assert "$inputs.jobId != 'skip'" in error.reason
+    assert server.paths() == ["/jobs/skip"]  # the workflow ran; then the criteria failed it
+
+
+@ASYNC
+def test_without_failure_actions_the_workflows_error_propagates(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    with ScriptedServer({"/jobs/j": [reply(404)]}) as server:
+        error = fails(modules["require_done"], is_async, job_id="j", base_url=server.base_url)
+    assert type(error).__name__ == "StepFailedError"
+    assert (error.workflow_id, error.step_id) == ("get-state", "poll")  # type: ignore[attr-defined]
+    assert error.status_code == 404  # type: ignore[attr-defined]
+    assert error is not None and server.paths() == ["/jobs/j"]
+
+
+def test_the_criteria_error_is_exported_and_documented(modules: dict[str, ModuleType]) -> None:
+    module = modules["require_done"]
+    assert "WorkflowStepFailedError" in module.__all__
+    assert "WorkflowStepFailedError" in (module.require_done.__doc__ or "")
+    assert "WorkflowStepFailedError" not in modules["get_state"].__all__
+
+
+# --- failure actions on a workflow step -----------------------------------------------
+
+
+@ASYNC
+def test_a_retry_runs_the_workflow_again_until_the_criteria_hold(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    clock = Clock()
+    with ScriptedServer({"/jobs/j": [QUEUED, QUEUED, DONE]}) as server:
+        outputs = run(
+            modules["wait_for_job"], is_async, clock, job_id="j", base_url=server.base_url
+        )
+    assert outputs == {"state": "done"}
+    assert server.paths() == ["/jobs/j"] * 3
+    assert clock.waits == [0.25, 0.25]  # retryAfter: a workflow step has no Retry-After
+
+
+@ASYNC
+def test_a_retry_stops_at_its_limit_then_the_step_fails(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    module = modules["wait_for_job"]
+    clock = Clock()
+    with (
+        ScriptedServer({"/jobs/j": [QUEUED]}) as server,
+        pytest.raises(module.WorkflowStepFailedError) as caught,
+    ):
+        run(module, is_async, clock, job_id="j", base_url=server.base_url)
+    assert caught.value.step_id == "wait"
+    assert server.paths() == ["/jobs/j"] * 3  # the first run and retryLimit 2 retries
+    assert clock.waits == [0.25, 0.25]
+
+
+@ASYNC
+def test_when_the_workflow_raises_outputs_are_null_to_action_criteria(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    """`$outputs.state == 'queued'` does not hold for a workflow that failed: no retry, and
+    the workflow's own error propagates."""
+    clock = Clock()
+    with (
+        ScriptedServer({"/jobs/j": [reply(500)]}) as server,
+        pytest.raises(Exception) as caught,
+    ):
+        run(modules["wait_for_job"], is_async, clock, job_id="j", base_url=server.base_url)
+    assert type(caught.value).__name__ == "StepFailedError"
+    assert caught.value.workflow_id == "get-state"  # type: ignore[attr-defined]
+    assert server.paths() == ["/jobs/j"]
+    assert clock.waits == []
+
+
+@ASYNC
+def test_a_workflow_that_raises_takes_the_goto_to_a_step(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    script = {"/jobs/j": [reply(404)], "/fallback": [reply(200, {"state": "spare"})]}
+    with ScriptedServer(script) as server:
+        outputs = run(
+            modules["state_or_fallback"], is_async, Clock(), job_id="j", base_url=server.base_url
+        )
+    assert outputs == {}
+    assert server.paths() == ["/jobs/j", "/fallback"]
+
+
+@ASYNC
+def test_a_workflow_step_that_succeeds_takes_its_success_action(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    with ScriptedServer({"/jobs/j": [DONE]}) as server:
+        outputs = run(
+            modules["state_or_fallback"], is_async, Clock(), job_id="j", base_url=server.base_url
+        )
+    assert outputs == {}
+    assert server.paths() == ["/jobs/j"]  # onSuccess end: the fallback step never ran
+
+
+@ASYNC
+def test_a_workflow_level_end_action_applies_to_the_workflow_step(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    with ScriptedServer({"/jobs/j": [reply(404)]}) as server:
+        outputs = run(
+            modules["state_or_fallback"],
+            is_async,
+            Clock(),
+            job_id="j",
+            lenient=True,
+            base_url=server.base_url,
+        )
+    assert outputs == {}
+    assert server.paths() == ["/jobs/j"]  # giveUp (workflow-level) ended it
+
+
+@ASYNC
+def test_a_goto_to_a_workflow_on_failure_runs_it_and_ends(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    script = {"/jobs/locked": [reply(403)], "/token": [reply(200, {"token": "t"})]}
+    with ScriptedServer(script) as server:
+        outputs = run(
+            modules["state_or_fallback"],
+            is_async,
+            Clock(),
+            job_id="locked",
+            base_url=server.base_url,
+        )
+    assert outputs == {}
+    assert server.requests == [("GET", "/jobs/locked"), ("POST", "/token")]
+
+
+@ASYNC
+def test_workflow_level_response_actions_still_apply_to_operation_steps(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    clock = Clock()
+    script = {"/jobs/j": [reply(404)], "/fallback": [reply(503), reply(200, {"state": "s"})]}
+    with ScriptedServer(script) as server:
+        outputs = run(
+            modules["state_or_fallback"], is_async, clock, job_id="j", base_url=server.base_url
+        )
+    assert outputs == {}
+    assert server.paths() == ["/jobs/j", "/fallback", "/fallback"]  # busy: one retry
+    assert clock.waits == [0.0]
+
+
+def test_a_workflow_level_action_reading_the_response_is_left_out_with_ag324() -> None:
+    result = compile_specs([FIXTURE], render=False)
+    found = [d for d in result.diagnostics if d.code == "AG324"]
+    assert len(found) == 1, [d.render() for d in result.diagnostics]
+    assert "'busy'" in found[0].message and "step 'wait'" in found[0].message
+    assert found[0].span.pointer == "/workflows/4/failureActions/0"
+    assert result.diagnostics.error_count == 0
+
+
+# --- a retry that runs a workflow first ----------------------------------------------
+
+
+@ASYNC
+def test_a_retry_with_a_workflow_runs_it_then_retries_the_step(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    clock = Clock()
+    script = {"/jobs/j": [reply(401), DONE], "/token": [reply(200, {"token": "t"})]}
+    with ScriptedServer(script) as server:
+        outputs = run(
+            modules["poll_after_refresh"], is_async, clock, job_id="j", base_url=server.base_url
+        )
+    assert outputs == {"state": "done"}
+    assert server.requests == [("GET", "/jobs/j"), ("POST", "/token"), ("GET", "/jobs/j")]
+    assert clock.waits == [0.5]
+
+
+@ASYNC
+def test_a_retry_with_a_workflow_is_bounded_by_its_limit(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    clock = Clock()
+    script = {"/jobs/j": [reply(401)], "/token": [reply(200, {"token": "t"})]}
+    with ScriptedServer(script) as server:
+        error = fails(
+            modules["poll_after_refresh"],
+            is_async,
+            sleep=clock.sleep_async if is_async else clock.sleep,
+            job_id="j",
+            base_url=server.base_url,
+        )
+    assert type(error).__name__ == "StepFailedError"
+    assert error.workflow_id == "poll-after-refresh"  # type: ignore[attr-defined]
+    assert server.paths() == ["/jobs/j", "/token", "/jobs/j", "/token", "/jobs/j"]
+    assert clock.waits == [0.5, 0.5]
+
+
+@ASYNC
+def test_a_retry_whose_workflow_fails_raises_that_workflows_error(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    script = {"/jobs/j": [reply(401)], "/token": [reply(500)]}
+    with ScriptedServer(script) as server:
+        error = fails(
+            modules["poll_after_refresh"],
+            is_async,
+            sleep=Clock().sleep_async if is_async else Clock().sleep,
+            job_id="j",
+            base_url=server.base_url,
+        )
+    assert (error.workflow_id, error.step_id) == ("get-token", "refresh")  # type: ignore[attr-defined]
+    assert server.paths() == ["/jobs/j", "/token"]
+
+
+@ASYNC
+def test_a_failure_inside_a_nested_call_is_a_failure_of_the_outer_step(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    """get-state's error passes through wrapped-state unchanged; the outer step catches
+    the error classes of both modules."""
+    script = {"/jobs/j": [reply(404)], "/fallback": [reply(200, {"state": "spare"})]}
+    with ScriptedServer(script) as server:
+        outputs = run(
+            modules["wrapped_or_fallback"], is_async, job_id="j", base_url=server.base_url
+        )
+    assert outputs == {}
+    assert server.paths() == ["/jobs/j", "/fallback"]
+
+
+# --- what the criteria of a workflow step cannot read ---------------------------------
+
+CALLEE = (
+    "- workflowId: callee\n  steps:\n  - stepId: poll\n    operationId: getJob\n"
+    "    parameters: [{name: jobId, in: path, value: x}]\n"
+    "    outputs: {state: $response.body#/state}\n"
+    "  outputs: {state: $steps.poll.outputs.state}\n"
+)
+
+
+def compile_caller(tmp_path: Path, step: str) -> list[tuple[str, str, str]]:
+    """Compile a document whose workflow `caller` has one step running `callee`; its
+    errors as (code, JSON pointer, message)."""
+    (tmp_path / "jobs.openapi.yaml").write_text((FIXTURE.parent / "jobs.openapi.yaml").read_text())
+    document = tmp_path / "bad.arazzo.yaml"
+    document.write_text(
+        "arazzo: 1.0.1\ninfo: {title: t, version: '1'}\n"
+        "sourceDescriptions: [{name: jobs, url: jobs.openapi.yaml, type: openapi}]\n"
+        "workflows:\n" + CALLEE + "- workflowId: caller\n  steps:\n  - stepId: run\n"
+        "    workflowId: callee\n" + step
+    )
+    result = compile_specs([document], render=False)
+    assert [w.workflow_id for w in result.workflows] == ["callee"]
+    return [(d.code, d.span.pointer or "", d.message) for d in result.diagnostics.sorted()]
+
+
+@pytest.mark.parametrize(
+    ("step", "code", "pointer", "message"),
+    [
+        (
+            "    successCriteria: [{condition: $statusCode == 200}]\n",
+            "AG606",
+            "/workflows/1/steps/0/successCriteria/0",
+            "'$statusCode' has no value here: this step runs a workflow",
+        ),
+        (
+            "    onFailure: [{name: a, type: end, criteria: [{condition: $method == 'GET'}]}]\n",
+            "AG606",
+            "/workflows/1/steps/0/onFailure/0/criteria/0",
+            "'$method' has no value here",
+        ),
+        (
+            "    outputs: {s: $outputs.state}\n"
+            "    successCriteria: [{condition: $steps.run.outputs.s == 'done'}]\n",
+            "AG613",
+            "/workflows/1/steps/0/successCriteria/0",
+            "reads the outputs of step 'run' itself",
+        ),
+        (
+            "    successCriteria: [{condition: $outputs.nope == 1}]\n",
+            "AG612",
+            "/workflows/1/steps/0/successCriteria/0",
+            "workflow 'callee' has no output 'nope'",
+        ),
+    ],
+    ids=["status-code", "method", "own-outputs", "unknown-output"],
+)
+def test_what_a_workflow_steps_criteria_cannot_read(
+    tmp_path: Path, step: str, code: str, pointer: str, message: str
+) -> None:
+    found = compile_caller(tmp_path, step)
+    assert [(c, p) for c, p, _ in found if c.startswith("AG6")] == [(code, pointer)], found
+    assert message in next(m for c, _, m in found if c == code)
