@@ -90,5 +90,6 @@ def _handler(owner: ScriptedServer) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(answer.body)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+        do_QUERY = do_COPY = _serve  # OpenAPI 3.2: the query method, additionalOperations
 
     return Handler

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 
 from generator import ir
 from generator.diagnostics import Diagnostics, Span
-from generator.spec.openapi import OpenApiDocument, Operation, Resolver
+from generator.load import join_pointer, split_pointer
+from generator.spec.openapi import HTTP_METHODS, OpenApiDocument, Operation, Resolver
 
 _SOURCE_PREFIX = "$sourceDescriptions."
 _METHOD_AND_PATH = re.compile(
@@ -223,16 +224,16 @@ class Sources:
         """An operationPath at a Path Item: its operation if it has exactly one."""
         found = source.under(pointer)
         if len(found) == 1:
-            method = found[0].method.lower()
+            rest = split_pointer(found[0].pointer)[len(split_pointer(pointer)) :]
             diagnostics.warning(
                 "AG309",
                 span,
                 f"operationPath {operation_path!r} points at a path item, not an operation; "
                 f"read as its only operation, {found[0].method} {found[0].path}",
-                f"append the method: '{operation_path}/{method}'",
+                f"append the method: '{operation_path}{join_pointer('', *rest)}'",
             )
             return found[0]
-        methods = ", ".join(op.method.lower() for op in found)
+        methods = ", ".join(_method_name(op.method) for op in found)
         diagnostics.error(
             "AG304",
             span,
@@ -269,3 +270,8 @@ class Sources:
 def _known(what: str, names: Iterable[str]) -> str:
     listed = ", ".join(sorted(names)) or "none"
     return f"{what} of this document: {listed}"
+
+
+def _method_name(method: str) -> str:
+    """How an operationPath names a method: the field (`get`), or as written (`COPY`)."""
+    return method.lower() if method.lower() in HTTP_METHODS else method

@@ -20,6 +20,7 @@ generated code: it is warning AG204, reported once at the end of a run.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -45,6 +46,8 @@ HTTP_METHODS = (
     "trace",
     "query",
 )
+#: An HTTP method: an RFC 9110 token.
+_METHOD = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,9 @@ class OperationParameter:
 @dataclass(frozen=True)
 class Operation:
     operation_id: str | None
-    method: str  # upper case, e.g. "POST"
+    #: as sent: upper case for the fixed fields ("POST"), as written for OpenAPI 3.2's
+    #: additionalOperations ("COPY")
+    method: str
     path: str  # the path template, e.g. "/contacts/{InstanceId}"
     summary: str | None
     description: str | None
@@ -117,7 +122,7 @@ class OpenApiDocument:
     def under(self, pointer: str) -> list[Operation]:
         """The operations of the path item at a JSON pointer (`/paths/~1a`)."""
         tokens = split_pointer(pointer)
-        return [op for op in self.operations if split_pointer(op.pointer)[:-1] == tokens]
+        return [op for op in self.operations if _item_pointer(op) == tokens]
 
     def use(self, operation: Operation, diagnostics: Diagnostics) -> bool:
         """Note that a step calls `operation`: report (once) every problem in what
@@ -409,18 +414,54 @@ def _operations(doc: Document, resolver: Resolver, diagnostics: Diagnostics) -> 
             if isinstance(path_item.value.get(method), dict):
                 # a $ref inside that points to nothing is left out here; if a step
                 # calls the operation, `OpenApiDocument.use` reports it (AG203)
-                yield _operation(path, method, path_item, resolver)
+                yield _operation(path, method.upper(), (method,), path_item, resolver)
+        if str(doc.data.get("openapi", "")).startswith("3.2"):
+            yield from _additional_operations(path, path_item, resolver, diagnostics)
 
 
-def _operation(path: str, method: str, path_item: Located, resolver: Resolver) -> Operation:
-    op = Located(path_item.doc, join_pointer(path_item.pointer, method), path_item.value[method])
-    value = op.value
+def _item_pointer(op: Operation) -> list[str]:
+    """The tokens of the pointer to `op`'s path item."""
+    tokens = split_pointer(op.pointer)
+    extra = len(tokens) >= 3 and tokens[-2] == "additionalOperations"
+    return tokens[:-2] if extra else tokens[:-1]
+
+
+def _additional_operations(
+    path: str, path_item: Located, resolver: Resolver, diagnostics: Diagnostics
+) -> Iterator[Operation]:
+    """OpenAPI 3.2's `additionalOperations`: operations keyed by the method exactly as
+    it is sent (`COPY`, `PURGE`), other than the methods the fixed fields name."""
+    extra = path_item.value.get("additionalOperations")
+    for method, value in extra.items() if isinstance(extra, dict) else ():
+        if not isinstance(value, dict):
+            continue
+        tokens = ("additionalOperations", method)
+        if not _METHOD.fullmatch(method) or method.lower() in HTTP_METHODS:
+            diagnostics.error(
+                "AG206",
+                path_item.doc.span(join_pointer(path_item.pointer, *tokens)),
+                f"{method!r} cannot be an additional operation's method",
+                "additionalOperations keys are HTTP methods (RFC 9110 tokens) other than "
+                f"{', '.join(m.upper() for m in HTTP_METHODS)}: use the fixed field instead",
+            )
+            continue
+        yield _operation(path, method, tokens, path_item, resolver)
+
+
+def _operation(
+    path: str, method: str, tokens: tuple[str, ...], path_item: Located, resolver: Resolver
+) -> Operation:
+    """The operation at `tokens` under `path_item`, sent with `method`."""
+    value = path_item.value
+    for token in tokens:
+        value = value[token]
+    op = Located(path_item.doc, join_pointer(path_item.pointer, *tokens), value)
     params = _parameters(path_item, resolver) | _parameters(op, resolver)
     return Operation(
         operation_id=(
             value.get("operationId") if isinstance(value.get("operationId"), str) else None
         ),
-        method=method.upper(),
+        method=method,
         path=path,
         summary=value.get("summary"),
         description=value.get("description"),
@@ -428,7 +469,7 @@ def _operation(path: str, method: str, path_item: Located, resolver: Resolver) -
         request_media=_request_media(op, resolver),
         responses=_responses(op, resolver),
         located=op,
-        pointer=join_pointer("/paths", path, method),
+        pointer=join_pointer("/paths", path, *tokens),
         item=path_item,
     )
 
