@@ -19,21 +19,18 @@ generated code: it is warning AG204, reported once at the end of a run.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from pathlib import Path
-from typing import Any, cast
-from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
+from typing import Any
+from urllib.parse import unquote
 
-from generator.cache import Memo, digest
 from generator.diagnostics import Diagnostics, Span
 from generator.load import Document, Loader, join_pointer, split_pointer
 from generator.sources import SourceLoader
-from generator.spec.problems import Problem, validate
+from generator.spec.problems import Problem
+from generator.spec.validation import is_scoped, problems_of, validator_for
 
 HTTP_METHODS = (
     "get",
@@ -103,6 +100,8 @@ class OpenApiDocument:
     resolver: Resolver
     #: Validation problems, reported as errors by `use` or as warnings by `report_unused`.
     problems: tuple[Problem, ...] = ()
+    #: For a large document: validated in scope, as `use` comes to each path item.
+    scope: _Scope | None = None
     _regions: dict[int, Region] = field(default_factory=dict, repr=False)
     _located: dict[int, tuple[Key, Span]] = field(default_factory=dict, repr=False)
     _reported: set[int] = field(default_factory=set, repr=False)
@@ -128,6 +127,8 @@ class OpenApiDocument:
         """Note that a step calls `operation`: report (once) every problem in what
         arazzo-gen reads for it as an error. False when there is one: then the
         operation cannot be compiled."""
+        if self.scope is not None and operation.path not in self.scope.done:
+            self._validate_scope(operation.path, self.scope)
         region = self._regions.get(id(operation))
         if region is None:
             region = self._regions[id(operation)] = _region(self.doc, operation, self.resolver)
@@ -157,6 +158,13 @@ class OpenApiDocument:
                 f"fix the OpenAPI document; {operation.method} {operation.path} " "reads this part",
             )
         return ok
+
+    def _validate_scope(self, path_item: str, scope: _Scope) -> None:
+        """Add the problems of a path item's scope to those found before."""
+        scope.done.add(path_item)
+        found = problems_of(self.doc, scope.validator, scope.loader, scope.text, path_item)
+        known = {(p.message, p.path) for p in self.problems}
+        self.problems += tuple(p for p in found if (p.message, p.path) not in known)
 
     def report_unused(self, diagnostics: Diagnostics) -> None:
         """Warn about every problem no used operation reads (call once, at the end)."""
@@ -259,128 +267,28 @@ def read_openapi(doc: Document, loader: Loader, diagnostics: Diagnostics) -> Ope
             "point the source description at an OpenAPI 3.0, 3.1 or 3.2 document",
         )
         return None
-    problems = _validate(doc, diagnostics, loader.texts.get(doc.display), loader)
-    if problems is None:
+    validator = validator_for(doc, diagnostics)
+    if validator is None:
         return None
+    text = loader.texts.get(doc.display)
+    scope = _Scope(validator, loader, text) if is_scoped(text) else None
+    problems = () if scope else tuple(problems_of(doc, validator, loader, text))
     resolver = Resolver(loader)
     operations = tuple(_operations(doc, resolver, diagnostics))
     return OpenApiDocument(
-        doc, data["openapi"], _servers(data), operations, resolver, tuple(problems)
+        doc, data["openapi"], _servers(data), operations, resolver, problems, scope
     )
 
 
-def _validate(
-    doc: Document, diagnostics: Diagnostics, text: str | None, loader: Loader
-) -> list[Problem] | None:
-    """Validate once; the problems of a document seen before (same bytes, same
-    validator version, no `$ref` to other files) are remembered. None: the version
-    is not supported (reported)."""
-    memo = Memo.named("openapi-valid")
-    key = digest("openapi-spec-validator", version("openapi-spec-validator"), "2", text or "")
-    cacheable = text is not None and not _has_external_refs(doc.data)
-    if cacheable:
-        remembered = _problems_from_json(memo.get(key))
-        if remembered is not None:
-            return remembered
-    problems = _run_validator(doc, diagnostics, loader)
-    if problems is not None and cacheable:
-        memo.put(key, json.dumps([p.as_json() for p in problems], ensure_ascii=False))
-    return problems
+@dataclass
+class _Scope:
+    """How a large document is validated: a path item at a time, as steps use them
+    (see `generator.spec.validation`)."""
 
-
-def _problems_from_json(text: str | None) -> list[Problem] | None:
-    try:
-        items = json.loads(text) if text is not None else None
-    except ValueError:
-        return None
-    if not isinstance(items, list):
-        return None
-    problems = [Problem.from_json(item) for item in items]
-    return [p for p in problems if p is not None] if None not in problems else None
-
-
-def _has_external_refs(data: Any) -> bool:
-    stack = [data]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and not ref.startswith("#"):
-                return True
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return False
-
-
-def _run_validator(doc: Document, diagnostics: Diagnostics, loader: Loader) -> list[Problem] | None:
-    from openapi_spec_validator import (
-        OpenAPIV30SpecValidator,
-        OpenAPIV31SpecValidator,
-        OpenAPIV32SpecValidator,
-    )
-    from openapi_spec_validator.validation.validators import SpecValidator
-
-    version: str = doc.data["openapi"]
-    validators = {
-        "3.0": OpenAPIV30SpecValidator,
-        "3.1": OpenAPIV31SpecValidator,
-        "3.2": OpenAPIV32SpecValidator,
-    }
-    validator = validators.get(version[:3])
-    if validator is None:
-        diagnostics.error(
-            "AG201",
-            doc.span("/openapi"),
-            f"unsupported OpenAPI version {version!r}",
-            "arazzo-gen reads OpenAPI 3.0, 3.1 and 3.2 documents",
-        )
-        return None
-    base_uri = doc.path.as_uri()
-    if isinstance(loader, SourceLoader):  # $refs to http(s) URLs go through its cache
-        base_uri = loader.base_uri(doc)
-    validator = cast(
-        "type[SpecValidator]",
-        type(validator.__name__, (validator,), {"resolver_handlers": _Retrievers(loader)}),
-    )
-    return validate(validator, doc.data, base_uri)
-
-
-class _Retrievers(dict[str, Callable[[str], Any]]):
-    """The validator's `$ref` retrieval handlers: every document goes through the loader.
-
-    The validator's own handlers would read any file without a size limit (a
-    `$ref` to `/dev/zero` or to a pipe never returns), build YAML alias bombs,
-    and fetch any URL. Here a local file is read by the `Loader` (bounded, read
-    once, problems reported at the file), an http(s) URL only by a
-    `SourceLoader`, and every other scheme is refused. The mapping answers for
-    every scheme, so the validator never falls back to `urllib`.
-    """
-
-    def __init__(self, loader: Loader) -> None:
-        super().__init__(file=self._file)
-        self.loader = loader
-        if isinstance(loader, SourceLoader):
-            self.update(loader.ref_handlers({}))
-
-    def __contains__(self, scheme: object) -> bool:
-        return True
-
-    def __missing__(self, scheme: str) -> Callable[[str], Any]:
-        return self._refuse
-
-    def _file(self, uri: str) -> Any:
-        parts = urlsplit(uri)
-        if parts.netloc not in ("", "localhost"):
-            self._refuse(uri)
-        loaded = self.loader.load(Path(url2pathname(unquote(parts.path))))
-        if loaded is None:  # reported by the loader
-            raise LookupError(f"cannot load {uri}")
-        return loaded.data
-
-    @staticmethod
-    def _refuse(uri: str) -> Any:
-        raise LookupError(f"$ref {uri!r}: only local files and http(s) URLs are read")
+    validator: type[Any]
+    loader: Loader
+    text: str | None
+    done: set[str] = field(default_factory=set)  # the path items validated
 
 
 def _servers(data: dict[str, Any]) -> tuple[str, ...]:
