@@ -70,10 +70,11 @@ def response_expressions(step: ir.Step) -> Iterator[RuntimeExpr]:
 
 
 def check_workflow(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
-    _check_step_ids(workflow, diagnostics)
+    """The checks of a built workflow. Duplicate stepIds (AG601) and undeclared
+    parameters (AG604) are checked while building (`check_step_ids`, `check_params`),
+    so they are reported also for a workflow that does not build."""
     _check_gotos(workflow, diagnostics)
     _check_endless_loops(workflow, diagnostics)
-    _check_params(workflow, diagnostics)
     _check_own_outputs(workflow, diagnostics)
     for span, node, when, step in _uses(workflow):
         for expr in iter_expressions(node):
@@ -125,17 +126,18 @@ def _check_own_outputs(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
                     )
 
 
-def _check_step_ids(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
+def check_step_ids(steps: list[tuple[str, Span]], diagnostics: Diagnostics) -> None:
+    """AG601 for each step whose stepId an earlier step of the workflow has."""
     seen: set[str] = set()
-    for step in workflow.steps:
-        if step.step_id in seen:
+    for step_id, span in steps:
+        if step_id in seen:
             diagnostics.error(
                 "AG601",
-                step.span,
-                f"duplicate stepId {step.step_id!r}",
+                span,
+                f"duplicate stepId {step_id!r}",
                 "stepIds must be unique within a workflow",
             )
-        seen.add(step.step_id)
+        seen.add(step_id)
 
 
 def _check_gotos(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
@@ -206,18 +208,18 @@ def _check_endless_loops(workflow: ir.Workflow, diagnostics: Diagnostics) -> Non
         )
 
 
-def _check_params(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
-    for step in workflow.steps:
-        declared = set(step.declared_params)
-        for param in step.params:
-            if (param.name, param.location) not in declared:
-                diagnostics.warning(
-                    "AG604",
-                    param.span,
-                    f"operation {step.operation_id or step.path!r} declares no {param.location} "
-                    f"parameter {param.name!r}; it is sent anyway",
-                    "check the name and 'in' against the OpenAPI operation",
-                )
+def check_params(step: ir.Step, diagnostics: Diagnostics) -> None:
+    """AG604 for each parameter of an operation step its operation does not declare."""
+    declared = set(step.declared_params)
+    for param in step.params:
+        if (param.name, param.location) not in declared:
+            diagnostics.warning(
+                "AG604",
+                param.span,
+                f"operation {step.operation_id or step.path!r} declares no {param.location} "
+                f"parameter {param.name!r}; it is sent anyway",
+                "check the name and 'in' against the OpenAPI operation",
+            )
 
 
 def _check_expression(

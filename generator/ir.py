@@ -138,7 +138,7 @@ class Action:
 class Output:
     name: str  # as written in the document
     py_name: str
-    value: RuntimeExpr
+    value: RuntimeExpr | Const  # a Const: plain text given as an output (warning AG423)
     type: PyType
     required: bool  # the response schema requires the value to be present
     span: Span

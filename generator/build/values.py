@@ -20,9 +20,11 @@ from generator.expressions import (
     Pointer,
     RuntimeExpr,
     StepRef,
+    WorkflowRef,
     parse_condition,
     parse_expression,
     parse_value,
+    unparse,
 )
 from generator.load import Document, join_pointer
 
@@ -185,6 +187,8 @@ class _Normalizer:
     #: the steps of the workflow being walked, by stepId, and their raw data
     steps: dict[str, _Step] = field(default_factory=dict)
     step_data: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the raw data of the workflow being walked (None under `components`)
+    workflow: dict[str, Any] | None = None
 
     def warn(
         self, code: str, pointer: str, text: str, offset: int, message: str, hint: str
@@ -201,6 +205,8 @@ class _Normalizer:
             parsed: RuntimeExpr | None = parse_expression(text)
         except ExpressionError:
             parsed = None
+        if isinstance(parsed, WorkflowRef):
+            self._implicit_dependency(parsed, pointer, whole, at)
         if parsed is not None and not isinstance(parsed, StepRef):
             return text
         if isinstance(parsed, StepRef) and parsed.field == "outputs":
@@ -301,6 +307,30 @@ class _Normalizer:
         outputs[name] = f"$outputs.{name}"
         self.steps[step_id] = _Step(step.outputs | {name}, step.workflow_id)
         return True
+
+    def _implicit_dependency(self, ref: WorkflowRef, pointer: str, whole: str, at: int) -> None:
+        """`$workflows.<id>.outputs.<name>` where the workflow does not list <id> (a
+        workflow of this document) in dependsOn: <id> is added to its dependsOn (in the
+        data), since only a workflow that ran first has outputs to read."""
+        owner = self.workflow
+        if owner is None or ref.field != "outputs" or ref.workflow_id not in self.workflow_outputs:
+            return
+        if ref.workflow_id == owner.get("workflowId"):
+            return  # a workflow cannot run before itself (AG611 where it is checked)
+        listed = owner.setdefault("dependsOn", [])
+        if not isinstance(listed, list) or ref.workflow_id in listed:
+            return
+        listed.append(ref.workflow_id)
+        self.warn(
+            "AG424",
+            pointer,
+            whole,
+            at,
+            f"'{unparse(ref)}' reads workflow {ref.workflow_id!r}, which workflow "
+            f"{owner.get('workflowId')!r} does not list in dependsOn; read as depending on "
+            f"it: {ref.workflow_id!r} runs first, with the inputs of the same names",
+            f"add it: dependsOn: [{', '.join(str(w) for w in listed)}]",
+        )
 
     # -- strings of each kind --------------------------------------------------------
 
@@ -408,6 +438,7 @@ def normalize(doc: Document, diagnostics: Diagnostics) -> None:
             continue
         _check_names(doc, diagnostics, workflow, join_pointer("/workflows", index), "workflowId")
         normalizer.steps, normalizer.step_data = {}, {}
+        normalizer.workflow = workflow
         steps = workflow.get("steps")
         for step in steps if isinstance(steps, list) else []:
             if isinstance(step, dict) and isinstance(step.get("stepId"), str):
@@ -421,7 +452,7 @@ def normalize(doc: Document, diagnostics: Diagnostics) -> None:
                 at = join_pointer("/workflows", index, "steps", number)
                 _check_names(doc, diagnostics, step, at, "stepId")
         _walk(normalizer, workflow, join_pointer("/workflows", index))
-    normalizer.steps, normalizer.step_data = {}, {}
+    normalizer.steps, normalizer.step_data, normalizer.workflow = {}, {}, None
     if isinstance(data.get("components"), dict):
         _walk(normalizer, data["components"], "/components")
 

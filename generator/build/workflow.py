@@ -23,11 +23,12 @@ from generator.build.types import (
     response_schema,
     success_status,
 )
-from generator.build.values import read_expression
+from generator.build.values import read_expression, read_value
+from generator.checks import check_params, check_step_ids
 from generator.diagnostics import Diagnostics, Span
 from generator.spec import arazzo as spec
 from generator.spec.openapi import Operation
-from generator.typemap import ANNOTATION_NAMES, optional, schema_type
+from generator.typemap import ANNOTATION_NAMES, STR, optional, schema_type
 
 _T = TypeVar("_T")
 
@@ -112,6 +113,7 @@ class WorkflowBuilder:
         self.servers: set[tuple[str, ...]] = set()
         self.source_urls: dict[str, str] = {}  # source description -> its default base URL
         self.step_names = pysrc.Namespace()
+        check_step_ids([(s.step_id, self.span(s.ptr)) for s in workflow.steps], self.diagnostics)
         dependencies = dependency_calls(self, workflow, scope)
         steps = tuple(step for s in workflow.steps if (step := self._step(workflow, s, scope)))
         outputs = self.read_outputs(workflow.outputs, scope, None, None)
@@ -215,6 +217,7 @@ class WorkflowBuilder:
             return call_step(self, workflow, step, scope)
         operation = self._operation(step)
         if operation is None:
+            self._check_unresolved(step, scope)
             return None
         servers = self.sources.servers_of(operation)
         self.servers.add(servers)
@@ -226,7 +229,7 @@ class WorkflowBuilder:
         body_schema = response_schema(operation, success_status(operation, criteria))
         outputs = self.read_outputs(step.outputs, scope, body_schema, operation)
         scope.step_outputs[step.step_id] = {o.name: o.type for o in outputs}
-        return ir.Step(
+        built = ir.Step(
             step_id=step.step_id,
             py_name=self.step_names.claim(pysrc.snake_case(step.step_id)),
             description=step.description,
@@ -243,6 +246,17 @@ class WorkflowBuilder:
             span=self.span(step.ptr),
             source=source,
         )
+        check_params(built, self.diagnostics)
+        return built
+
+    def _check_unresolved(self, step: spec.Step, scope: TypeScope) -> None:
+        """Report what is wrong in the parts of a step whose operation did not resolve
+        that do not depend on the operation: parameter values, criteria, outputs."""
+        for entry in step.parameters:
+            if isinstance(entry, spec.Parameter):
+                read_value(self.doc, f"{entry.ptr}/value", entry.value, self.diagnostics)
+        self.criteria(step.success_criteria)
+        self.read_outputs(step.outputs, scope, None, None)
 
     def criteria(self, criteria: tuple[spec.Criterion, ...]) -> tuple[ir.Criterion, ...]:
         compiled = (
@@ -267,6 +281,19 @@ class WorkflowBuilder:
 
     # -- outputs ---------------------------------------------------------------------
 
+    def _constant_output(self, name: str, text: str, span: Span) -> None:
+        """Real documents give an output plain text (`searchProcessed: Done`): it holds no
+        runtime expression, so its one meaning is that text (AG423)."""
+        self.diagnostics.warning(
+            "AG423",
+            span,
+            f"output {name!r} is the text {text!r}, not a runtime expression; "
+            "it is that text on every run",
+            "outputs are runtime expressions ('$steps.<id>.outputs.<name>', '$inputs.<name>', "
+            "...); a text that does not depend on the run has no standard form: compute "
+            "the output from the run or leave it out",
+        )
+
     def read_outputs(
         self,
         raw: tuple[tuple[str, Any, str], ...],
@@ -279,6 +306,11 @@ class WorkflowBuilder:
         resolver = self.sources.resolver if operation else None
         for name, value, pointer in raw:
             span = self.span(pointer)
+            if isinstance(value, str) and "$" not in value:
+                self._constant_output(name, value, span)
+                py_name = names.claim(pysrc.snake_case(name))
+                outputs.append(ir.Output(name, py_name, ir.Const(value), STR, True, span))
+                continue
             expr = read_expression(span, value, self.diagnostics, f"output {name!r}")
             if expr is None:
                 continue

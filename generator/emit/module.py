@@ -8,6 +8,7 @@ from `emit.pyexpr`. The template only arranges them.
 from __future__ import annotations
 
 import itertools
+import json
 import textwrap
 from typing import Any
 
@@ -27,7 +28,7 @@ from generator.emit.calls import (
 from generator.emit.imports import Imports
 from generator.emit.request import request_lines, request_needs
 from generator.emit.response import response_lines
-from generator.expressions import RequestRef, unparse
+from generator.expressions import RequestRef, RuntimeExpr, unparse
 from generator.typemap import ANNOTATION_NAMES, optional
 
 DEFAULT_MAX_STEPS = 100
@@ -246,9 +247,14 @@ def _output_field(output: ir.Output, names: pyexpr.Names) -> dict[str, str]:
         "name": output.py_name,
         "key": pysrc.literal(output.py_name),
         "annotation": output.type.annotation(),
-        "comment": pysrc.comment(f"{output.name}: {unparse(output.value)}"),
+        "comment": pysrc.comment(f"{output.name}: {_written(output.value)}"),
         "value": pyexpr.value(output.value, names),
     }
+
+
+def _written(value: RuntimeExpr | ir.Const) -> str:
+    """An output's value as the document writes it (a constant as its JSON text)."""
+    return json.dumps(value.value) if isinstance(value, ir.Const) else unparse(value)
 
 
 def _step_outputs_class(step: ir.Step, names: pyexpr.Names) -> dict[str, Any]:

@@ -143,9 +143,11 @@ class OpenApiDocument:
                     exc.message,
                     f"fix the $ref; {operation.method} {operation.path} reads it",
                 )
+        self._warn_loose(operation, region, diagnostics)
+        typing_only = {exc.span for exc in region.loose} - {exc.span for exc in region.broken}
         for index, problem in enumerate(self.problems):
             key, span = self._locate(index, problem)
-            if not region.reads(key):
+            if not region.reads(key) or (problem.ref and span in typing_only):
                 continue
             ok = False
             if problem.ref or index in self._reported:
@@ -165,6 +167,24 @@ class OpenApiDocument:
         found = problems_of(self.doc, scope.validator, scope.loader, scope.text, path_item)
         known = {(p.message, p.path) for p in self.problems}
         self.problems += tuple(p for p in found if (p.message, p.path) not in known)
+
+    def _warn_loose(self, operation: Operation, region: Region, diagnostics: Diagnostics) -> None:
+        """AG205 (once each) for the `$ref`s that point to nothing only in the operation's
+        responses: they type step outputs and nothing else, so what is read through
+        them is typed `Any` (an output a response schema cannot describe is optional)."""
+        for exc in region.loose:
+            if (exc.message, exc.span) in self._broken or any(
+                (b.message, b.span) == (exc.message, exc.span) for b in region.broken
+            ):
+                continue
+            self._broken.add((exc.message, exc.span))
+            diagnostics.warning(
+                "AG205",
+                exc.span,
+                f"{exc.message}; it is in a response schema of {operation.method} "
+                f"{operation.path}, so what step outputs read through it is typed Any",
+                "fix the $ref; a response schema only types outputs, so generation goes on",
+            )
 
     def report_unused(self, diagnostics: Diagnostics) -> None:
         """Warn about every problem no used operation reads (call once, at the end)."""
@@ -538,6 +558,8 @@ class Region:
     nodes: set[Key] = field(default_factory=set)
     leaves: set[Key] = field(default_factory=set)
     broken: list[RefError] = field(default_factory=list)
+    #: broken `$ref`s met only in responses, which type step outputs and nothing else
+    loose: list[RefError] = field(default_factory=list)
 
     def reads(self, key: Key) -> bool:
         if key in self.nodes or key in self.leaves:
@@ -568,41 +590,42 @@ def _region(root: Document, operation: Operation, resolver: Resolver) -> Region:
     item_pointer = operation.pointer.rsplit("/", 1)[0]
     region.look(Located(root, item_pointer, None))  # `/paths/<p>` in the root document
     region.read(Located(root, item_pointer + "/$ref", None))
-    work: list[tuple[str, Located]] = []
+    work: list[tuple[str, Located, bool]] = []  # (kind, node, in a response)
     if operation.item is not None:
         region.look(operation.item)
-        work.append(("parameters", _child(operation.item, "parameters")))
+        work.append(("parameters", _child(operation.item, "parameters"), False))
     op = operation.located
     region.look(op)
     work += [
-        ("parameters", _child(op, "parameters")),
-        ("body", _child(op, "requestBody")),
-        ("responses", _child(op, "responses")),
+        ("parameters", _child(op, "parameters"), False),
+        ("body", _child(op, "requestBody"), False),
+        ("responses", _child(op, "responses"), True),
     ]
-    seen: set[tuple[str, Key]] = set()
+    seen: set[tuple[str, Key, bool]] = set()
     while work:
-        kind, node = work.pop()
+        kind, node, response = work.pop()
         if node.value is None:
             continue
-        found = _follow(region, node, resolver)
+        found = _follow(region, node, resolver, response)
         key = (found.doc.path, found.pointer) if found is not None else None
-        if found is None or key is None or (kind, key) in seen:
+        if found is None or key is None or (kind, key, response) in seen:
             continue
-        seen.add((kind, key))
+        seen.add((kind, key, response))
         region.look(found)
-        work += _parts(region, kind, found)
+        work += [(part, child, response) for part, child in _parts(region, kind, found)]
     return region
 
 
-def _follow(region: Region, node: Located, resolver: Resolver) -> Located | None:
-    """`node` after `$ref`s, noting each `$ref` as read; None where one is broken."""
+def _follow(region: Region, node: Located, resolver: Resolver, response: bool) -> Located | None:
+    """`node` after `$ref`s, noting each `$ref` as read; None where one is broken (noted
+    as `loose` when `node` is in a response)."""
     if isinstance(node.value, dict) and "$ref" in node.value:
         region.look(node)
         region.read(_child(node, "$ref"))
         try:
             return resolver.resolve(node)
         except RefError as exc:
-            region.broken.append(exc)
+            (region.loose if response else region.broken).append(exc)
             return None
     return node
 

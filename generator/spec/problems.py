@@ -93,7 +93,10 @@ def validate(validator_class: Any, data: Any, base_uri: str) -> list[Problem]:
         schemas.meta_checked_schema_ids = []
         try:
             for error in check():
-                found.append(_keyword_problem(error, unit))
+                if isinstance(error, _Stopped):  # in one response; the rest was checked
+                    found.append(_exception_problem(error.cause, (*unit, *error.where), root))
+                else:
+                    found.append(_keyword_problem(error, unit))
         except Exception as exc:  # an unresolvable $ref stops the validator's walk
             found.append(_exception_problem(exc, unit, root))
     unique: dict[tuple[str, tuple[str, ...]], Problem] = {}
@@ -153,8 +156,33 @@ def _bind(function: Callable[..., Iterable[Any]], *args: Any) -> Callable[[], It
     return lambda: function(*args)
 
 
+class _Stopped:
+    """The validator's walk of one response stopped at `cause` (an unresolvable `$ref`,
+    most likely). A broken `$ref` in a response only makes a step's outputs `Any`
+    (`OpenApiDocument.use`), so the operation's other responses and its parameters
+    must still be checked: each response is walked on its own."""
+
+    def __init__(self, cause: Exception, where: tuple[str, ...]) -> None:
+        self.cause = cause
+        self.where = where
+
+
+def _responses_checker(base: Any) -> Any:
+    """The validator's responses checker, one response at a time (see `_Stopped`)."""
+
+    def call(self: Any, responses: Any) -> Iterator[Any]:
+        for code, response in responses.items():
+            try:
+                yield from self.response_validator(code, response)
+            except Exception as exc:
+                yield _Stopped(exc, ("responses", str(code)))
+
+    return type(base.__name__, (base,), {"__call__": call})
+
+
 def _located_validator(validator_class: Any) -> Any:
-    """`validator_class` whose schema checker records which schema each error is about."""
+    """`validator_class` whose schema checker records which schema each error is about,
+    and whose responses checker goes on after a response it cannot walk."""
     base = validator_class.keyword_validators["schema"]
 
     def call(self: Any, schema: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
@@ -164,7 +192,11 @@ def _located_validator(validator_class: Any) -> Any:
             yield error
 
     schema_checker = type(base.__name__, (base,), {"__call__": call})
-    keywords = {**validator_class.keyword_validators, "schema": schema_checker}
+    keywords = {
+        **validator_class.keyword_validators,
+        "schema": schema_checker,
+        "responses": _responses_checker(validator_class.keyword_validators["responses"]),
+    }
     return type(validator_class.__name__, (validator_class,), {"keyword_validators": keywords})
 
 

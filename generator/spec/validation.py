@@ -30,7 +30,7 @@ from generator.spec.problems import Problem, validate
 
 #: Documents larger than this (in bytes of text) are validated in scope.
 SCOPED_ABOVE = 512 * 1024
-_CACHE_VERSION = "3"
+_CACHE_VERSION = "4"
 
 
 def validator_for(doc: Document, diagnostics: Diagnostics) -> type[Any] | None:
