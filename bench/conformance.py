@@ -89,7 +89,12 @@ def compile_entry(entry: Entry, index: int, cache_dir: Path) -> CaseResult:
     case = re.sub(r"\W", "_", entry.case)
     slug = f"c{index:02d}_{case}"
     result = CaseResult(entry, slug, workflows=int(str(entry.manifest.get("workflows", 0))))
-    sources = SourceOptions(cache_dir=cache_dir, offline=True, overrides=entry.overrides)
+    sources = SourceOptions(
+        cache_dir=cache_dir,
+        offline=True,
+        overrides=entry.overrides,
+        allowed_dirs=(entry.folder.resolve(),),
+    )
     try:
         compiled = compile_specs([entry.document], sources=sources)
     except Exception:  # an internal error: exactly what this script looks for

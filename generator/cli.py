@@ -169,13 +169,24 @@ def _source_flags(function: _F) -> _F:
             default=None,
             help="Cache folder (default: $ARAZZO_GEN_CACHE_DIR, else ~/.cache/arazzo-gen).",
         ),
+        click.option(
+            "--allow-dir",
+            "allow_dirs",
+            multiple=True,
+            type=click.Path(path_type=Path, file_okay=False),
+            help="Also let documents reference local files in DIR (repeatable).",
+        ),
     ):
         function = option(function)
     return function
 
 
 def _source_options(
-    config: FileConfig, offline: bool | None, overrides: tuple[str, ...], cache_dir: Path | None
+    config: FileConfig,
+    offline: bool | None,
+    overrides: tuple[str, ...],
+    cache_dir: Path | None,
+    allow_dirs: tuple[Path, ...] = (),
 ) -> SourceOptions:
     from generator.cache import default_cache_dir
     from generator.sources import SourceOptions, parse_overrides
@@ -191,6 +202,7 @@ def _source_options(
         cache_dir=(folder or default_cache_dir()).resolve(),
         offline=bool(offline if offline is not None else config.offline),
         overrides=given,
+        allowed_dirs=tuple(p.resolve() for p in (*config.allow_dirs, *allow_dirs)),
     )
 
 
@@ -227,6 +239,7 @@ def generate(
     offline: bool | None,
     source_overrides: tuple[str, ...],
     cache_dir: Path | None,
+    allow_dirs: tuple[Path, ...],
 ) -> None:
     """Compile the Arazzo documents in SPECS (files or folders) to Python modules in OUT."""
     config = _config()
@@ -238,7 +251,7 @@ def generate(
     reporting = Reporting(
         fmt or config.format or "text", quiet, bool(fail_on_warning or config.fail_on_warning)
     )
-    sources = _source_options(config, offline, source_overrides, cache_dir)
+    sources = _source_options(config, offline, source_overrides, cache_dir, allow_dirs)
     result = _run(_specs(specs, config), render=True, quiet=quiet, sources=sources)
     if _report(result, reporting):
         reason = (
@@ -313,13 +326,14 @@ def validate(
     offline: bool | None,
     source_overrides: tuple[str, ...],
     cache_dir: Path | None,
+    allow_dirs: tuple[Path, ...],
 ) -> None:
     """Run every check on SPECS and print the diagnostics; write nothing."""
     config = _config()
     reporting = Reporting(
         fmt or config.format or "text", quiet, bool(fail_on_warning or config.fail_on_warning)
     )
-    sources = _source_options(config, offline, source_overrides, cache_dir)
+    sources = _source_options(config, offline, source_overrides, cache_dir, allow_dirs)
     result = _run(_specs(specs, config), render=False, quiet=quiet, sources=sources)
     fails = _report(result, reporting, to_stderr=reporting.fmt == "text")
     if not fails and not quiet and reporting.fmt == "text":
@@ -339,11 +353,12 @@ def graph(
     offline: bool | None,
     source_overrides: tuple[str, ...],
     cache_dir: Path | None,
+    allow_dirs: tuple[Path, ...],
 ) -> None:
     """Print the step graph of the workflows in SPEC (Mermaid or Graphviz DOT)."""
     from generator.graph import render_graphs
 
-    sources = _source_options(_config(), offline, source_overrides, cache_dir)
+    sources = _source_options(_config(), offline, source_overrides, cache_dir, allow_dirs)
     result = _run([spec], render=False, quiet=True, sources=sources)
     if _report(result, Reporting("text", True, False)):
         sys.exit(EXIT_FAILED)

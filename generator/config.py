@@ -12,6 +12,7 @@ format = "github"
 offline = false
 cache-dir = ".arazzo-cache"
 sources = { petstore = "vendor/petstore.yaml" }
+allow-dirs = ["../shared-apis"]
 ```
 """
 
@@ -22,7 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-KNOWN_KEYS = ("specs", "output", "fail-on-warning", "format", "offline", "cache-dir", "sources")
+KNOWN_KEYS = (
+    "specs", "output", "fail-on-warning", "format", "offline", "cache-dir", "sources", "allow-dirs"
+)  # fmt: skip
 
 
 class ConfigError(Exception):
@@ -41,6 +44,7 @@ class FileConfig:
     offline: bool | None = None
     cache_dir: Path | None = None
     sources: dict[str, Path] = field(default_factory=dict)
+    allow_dirs: tuple[Path, ...] = ()
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -89,6 +93,9 @@ def _parse(path: Path, table: dict[str, Any]) -> FileConfig:
     sources = typed("sources", dict) or {}
     if not all(isinstance(v, str) for v in sources.values()):
         raise ConfigError(f"{path}: [tool.arazzo-gen] sources must map names to paths")
+    allow_dirs = typed("allow-dirs", list) or []
+    if not all(isinstance(d, str) for d in allow_dirs):
+        raise ConfigError(f"{path}: [tool.arazzo-gen] allow-dirs must be a list of paths")
     output, cache_dir = typed("output", str), typed("cache-dir", str)
     return FileConfig(
         path=path,
@@ -99,4 +106,5 @@ def _parse(path: Path, table: dict[str, Any]) -> FileConfig:
         offline=typed("offline", bool),
         cache_dir=base / cache_dir if cache_dir else None,
         sources={name: base / value for name, value in sources.items()},
+        allow_dirs=tuple(base / d for d in allow_dirs),
     )

@@ -536,6 +536,9 @@ class Loader:
     cache: dict[Path, Document | LoadError] = field(default_factory=dict)
     #: The text of every file read, by display path, for showing source lines.
     texts: dict[str, str] = field(default_factory=dict)
+    #: The folders whose files may be read (after resolving symlinks and `..`); any
+    #: other file is refused unopened (AG003). Empty: no limit.
+    allowed: tuple[Path, ...] = ()
 
     def load(self, path: Path, via: Span | None = None) -> Document | None:
         """The document at `path`, or None after reporting why it cannot be read.
@@ -545,6 +548,9 @@ class Loader:
         line a person has to fix.
         """
         key = path.resolve()
+        if self.allowed and not any(key.is_relative_to(folder) for folder in self.allowed):
+            self._refuse(key, via)
+            return None
         if key not in self.cache:
             self.cache[key] = self._read(key)
         found = self.cache[key]
@@ -572,6 +578,17 @@ class Loader:
                 hint,
             )
         return None
+
+    def _refuse(self, path: Path, via: Span | None) -> None:
+        """AG003: a file outside the allowed folders, which is never opened."""
+        shown = ", ".join(str(folder) for folder in self.allowed)
+        self.diagnostics.error(
+            "AG003",
+            via if via is not None else Span(display_path(path, self.root)),
+            f"refused to read {path}: documents may only reference files in {shown}",
+            "move the file into one of those folders, or allow its folder with "
+            "--allow-dir DIR (allow-dirs in [tool.arazzo-gen])",
+        )
 
     def _read(self, path: Path) -> Document | LoadError:
         display = display_path(path, self.root)

@@ -41,6 +41,18 @@ def display_root(specs: Iterable[Path]) -> Path:
     return Path(os.path.commonpath(resolved)) if resolved else Path.cwd()
 
 
+def allowed_folders(specs: Iterable[Path], sources: SourceOptions | None) -> tuple[Path, ...]:
+    """The folders whose files documents may reference: the current directory, each
+    folder in `specs` (a file's own folder), the folder of each `--source` file and
+    each `--allow-dir`. A spec is untrusted text: it must not make arazzo-gen read,
+    and show lines of, files elsewhere on the machine."""
+    folders = [Path.cwd(), *(p if p.is_dir() else p.parent for p in specs)]
+    if sources is not None:
+        folders += [path.parent for path in sources.overrides.values()]
+        folders += sources.allowed_dirs
+    return tuple(dict.fromkeys(folder.resolve() for folder in folders))
+
+
 def find_documents(specs: Iterable[Path], diagnostics: Diagnostics, root: Path) -> list[Path]:
     """Arazzo documents among the given files and (recursively) folders, sorted."""
     found: set[Path] = set()
@@ -84,7 +96,7 @@ def compile_specs(
     """
     result = Result()
     root = display_root(specs)
-    project = Project(root, result.diagnostics, sources)
+    project = Project(root, result.diagnostics, sources, allowed_folders(specs, sources))
     documents = find_documents(specs, result.diagnostics, root)
     for index, path in enumerate(documents):
         if progress is not None:

@@ -90,6 +90,8 @@ class SourceOptions:
     overrides: Mapping[str, Path] = field(default_factory=dict)
     timeout: float = DEFAULT_TIMEOUT
     max_bytes: int = DEFAULT_MAX_BYTES
+    #: Folders besides the usual ones whose files documents may reference (`--allow-dir`).
+    allowed_dirs: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.timeout > 0:

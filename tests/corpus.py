@@ -29,6 +29,19 @@ class Entry:
     def name(self) -> str:
         return f"{self.case}/{self.document.name}"
 
+    @property
+    def folder(self) -> Path:
+        """The case's folder: its documents may reference any file in it (`--allow-dir`)."""
+        return case_folder(self.document)
+
+
+def case_folder(document: Path) -> Path:
+    """The corpus case folder a document is in (for a document elsewhere, its folder)."""
+    try:
+        return CORPUS / document.resolve().relative_to(CORPUS.resolve()).parts[0]
+    except ValueError:
+        return document.parent
+
 
 def entries() -> list[Entry]:
     """Every entry document of the corpus, in manifest order; empty when it is absent."""

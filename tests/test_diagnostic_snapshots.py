@@ -58,7 +58,12 @@ CORPUS_ENTRIES = entries()
 @pytest.mark.skipif(not CORPUS_ENTRIES, reason=f"corpus not found at {CORPUS}")
 @pytest.mark.parametrize("entry", CORPUS_ENTRIES, ids=lambda e: e.name)
 def test_corpus_documents(entry: Entry, tmp_path: Path) -> None:
-    sources = SourceOptions(cache_dir=tmp_path / "cache", offline=True, overrides=entry.overrides)
+    sources = SourceOptions(
+        cache_dir=tmp_path / "cache",
+        offline=True,
+        overrides=entry.overrides,
+        allowed_dirs=(entry.folder.resolve(),),
+    )
     text, as_json = diagnostics_of(entry.document, sources)
     stem = f"corpus/{entry.case}--{entry.document.stem}"
     snapshot(f"{stem}.txt", text)

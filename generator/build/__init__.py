@@ -60,6 +60,8 @@ class Project:
     diagnostics: Diagnostics
     #: None: no overrides, and a remote url is an error (AG109), as before remote sources.
     sources: SourceOptions | None = None
+    #: The folders whose files documents may reference (see `Loader.allowed`).
+    allowed: tuple[Path, ...] = ()
     loader: Loader = field(init=False)
     openapi: dict[Path, OpenApiDocument | None] = field(default_factory=dict)
     packages: pysrc.Namespace = field(default_factory=pysrc.Namespace)
@@ -72,9 +74,11 @@ class Project:
 
     def __post_init__(self) -> None:
         if self.sources is None:
-            self.loader = Loader(self.root, self.diagnostics)
+            self.loader = Loader(self.root, self.diagnostics, allowed=self.allowed)
         else:
-            self.loader = SourceLoader(self.root, self.diagnostics, options=self.sources)
+            self.loader = SourceLoader(
+                self.root, self.diagnostics, allowed=self.allowed, options=self.sources
+            )
 
     def workflows(self) -> list[ir.Workflow]:
         """Every workflow built so far, each document's in its order."""
