@@ -49,34 +49,16 @@ NOT_GENERATED: dict[str, dict[str, tuple[str, str]]] = {
         ),
         "AG311": (KNOWN, "find-coupons passes pet_id where GET /pet/{petId}/coupons needs petId"),
     },
-    "ae-stripe-quote-to-paid-invoice/stripe-quote-to-paid-invoice-workflow.yml": {
-        "AG203": (
-            UNLISTED,
-            "the OpenAPI document $refs 22 schemas it does not contain, in the `quote` "
-            "schema its used operations return",
-        ),
-    },
     "redocly-reusable-components/reusable-components.arazzo.yaml": {
         "AG607": (
             UNLISTED,
             "get-menu-items outputs $inputs.reusable-test, but its inputs schema is "
             "components.inputs.reusable-test, a string with no properties",
         ),
-        "AG611": (
-            UNLISTED,
-            "create-client reads $workflows.get-menu-items.outputs.reusable-test, but its "
-            "workflow does not depend on get-menu-items",
-        ),
     },
     "redocly-local-json-server/local-json-server.arazzo.yaml": {
         "AG400": (KNOWN, "payload value $faker.number.integer(...) is Redocly's, not Arazzo"),
         "AG311": (KNOWN, "get-item-by-id-auto-inherit passes no id for GET /items/{id}"),
-    },
-    "wso2-toolshop-deep-branching/15-deep-branching.arazzo.yaml": {
-        "AG400": (
-            UNLISTED,
-            "workflow output searchProcessed is the text 'Done', not an expression",
-        ),
     },
     "erwin-operation-resolution/valid.arazzo.yaml": {
         "AG202": (
@@ -95,26 +77,6 @@ NOT_GENERATED: dict[str, dict[str, tuple[str, str]]] = {
 
 #: Listed defects no diagnostic names, and why: (entry, text of the defect) -> reason.
 NOT_REPORTED: dict[tuple[str, str], str] = {
-    (
-        "oai-pet-coupons/pet-coupons.arazzo.yaml",
-        "parameter pet_tags in:query",
-    ): "masked: workflow apply-coupon stops at AG311 before its parameters are checked",
-    (
-        "oai-pet-coupons/pet-coupons.arazzo.yaml",
-        "parameter pet_id in:path",
-    ): "masked: as above (AG311 names the missing petId)",
-    (
-        "jpa-ticketmaster-discovery/workflows.arazzo.json",
-        "duplicate stepIds in implement-search-autocomplete",
-    ): "masked: that workflow stops at the ambiguous operationIds (AG302) before checks",
-    (
-        "jpa-ticketmaster-discovery/workflows.arazzo.json",
-        "workflows/5/steps: [",
-    ): "masked: the same duplicate steps (AG601 comes after AG302)",
-    (
-        "ritza-e2e/arazzo.yaml",
-        "parameter x-api-key in:header",
-    ): "masked: the only workflow stops at AG413 before its parameters are checked",
     (
         "strefethen-httpbin-chained-posts/httpbin-chained-posts.arazzo.yaml",
         "$expr",

@@ -391,7 +391,10 @@ COMPILED = [
     # typed values go through _compare, so mypy --strict accepts the module
     ("$response.header.X-Id == true", "_compare(response.headers.get('X-Id'), '==', True)"),
     ("$inputs.x == null", "_compare(state.x, '==', None)"),
-    ("$steps.s.outputs.o == false", "_compare(_ran(state.s, 's')['o'], '==', False)"),
+    (
+        "$steps.s.outputs.o == false",
+        "_compare(_ran(state.s, 's', state.ended_by)['o'], '==', False)",
+    ),
     # everything else: _compare, in the order written
     ("$response.body#/a == 'x'", f"_compare({_BODY_A}, '==', 'x')"),
     ("'X' != $response.body#/a", f"_compare('X', '!=', {_BODY_A})"),
@@ -459,7 +462,10 @@ COMPILED = [
     ("$response.body[0] == 1", "_compare(_pointer(body, ('0',)), '==', 1)"),
     ("($response.body#/a).b == 1", "_compare(_pointer(body, ('a', 'b')), '==', 1)"),
     ("$inputs.x[0].y == 1", "_compare(_pointer(state.x, ('0', 'y')), '==', 1)"),
-    ("$steps.s.outputs.o[1] == 1", "_compare(_pointer(_ran(state.s, 's')['o'], ('1',)), '==', 1)"),
+    (
+        "$steps.s.outputs.o[1] == 1",
+        "_compare(_pointer(_ran(state.s, 's', state.ended_by)['o'], ('1',)), '==', 1)",
+    ),
     (
         "$response.header.X[0] == 1",
         "_compare(_pointer(response.headers.get('X'), ('0',)), '==', 1)",

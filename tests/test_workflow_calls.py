@@ -158,11 +158,11 @@ STEP = (
         (
             "- workflowId: a\n" + STEP + "  outputs: {x: $workflows.b.outputs.y}\n"
             "- workflowId: b\n" + STEP,
-            "AG611",
-            "'$workflows.b.outputs.y' has no value here",
+            "AG424",  # read as a dependency, which has no output y
+            "'$workflows.b.outputs.y' reads workflow 'b', which workflow 'a' does not list",
         ),
     ],
-    ids=["cycle", "unknown", "unknown-input", "missing-input", "not-a-dependency"],
+    ids=["cycle", "unknown", "unknown-input", "missing-input", "not-listed-dependency"],
 )
 def test_call_errors_are_reported(tmp_path: Path, workflows: str, code: str, message: str) -> None:
     result = compile_specs([write_document(tmp_path, workflows)], render=False)
@@ -215,3 +215,47 @@ def test_a_cycle_of_arazzo_sources_is_an_error(tmp_path: Path) -> None:
     )
     result = compile_specs([tmp_path], render=False)
     assert any(d.code == "AG331" and "leads back" in d.message for d in result.diagnostics)
+
+
+@ASYNC
+def test_reading_an_unlisted_workflow_runs_it_first(
+    compile_workflows: Callable[[Path], dict[str, ModuleType]], tmp_path: Path, is_async: bool
+) -> None:
+    """`$workflows.b.outputs.t` where b is not in dependsOn: its one meaning is that b
+    runs first (warning AG424 names the dependsOn to add)."""
+    document = write_document(
+        tmp_path,
+        "- workflowId: a\n  steps:\n  - stepId: poll\n    operationId: getJob\n"
+        "    parameters: [{name: jobId, in: path, value: $workflows.b.outputs.t}]\n"
+        "    outputs: {state: $response.body#/state}\n"
+        "  outputs: {state: $steps.poll.outputs.state}\n"
+        "- workflowId: b\n  steps:\n  - stepId: refresh\n    operationId: refreshToken\n"
+        "    outputs: {t: $response.body#/token}\n  outputs: {t: $steps.refresh.outputs.t}\n",
+    )
+    warnings = [d for d in compile_specs([document], render=False).diagnostics if d.code == "AG424"]
+    assert [(d.span.line, d.hint) for d in warnings] == [(9, "add it: dependsOn: [b]")]
+    module = compile_workflows(document)["a"]
+    script = {"/token": [reply(200, {"token": "j7"})], "/jobs/j7": [reply(200, {"state": "ok"})]}
+    with ScriptedServer(script) as server:
+        outputs = run(module, "a", is_async, base_url=server.base_url)
+    assert server.paths() == ["/token", "/jobs/j7"]
+    assert outputs == {"state": "ok"}
+
+
+@ASYNC
+def test_plain_text_as_an_output_is_that_text(
+    compile_workflows: Callable[[Path], dict[str, ModuleType]], tmp_path: Path, is_async: bool
+) -> None:
+    """An output written as plain text (no runtime expression) has one meaning: that
+    text on every run (warning AG423)."""
+    document = write_document(
+        tmp_path,
+        "- workflowId: a\n  steps:\n  - stepId: refresh\n    operationId: refreshToken\n"
+        "  outputs: {note: Done, quoted: \"it's \\\"done\\\"\"}\n",
+    )
+    found = compile_specs([document], render=False).diagnostics
+    assert [(d.code, d.span.line) for d in found] == [("AG423", 9), ("AG423", 9)]
+    module = compile_workflows(document)["a"]
+    with ScriptedServer({"/token": [reply(200, {"token": "t"})]}) as server:
+        outputs = run(module, "a", is_async, base_url=server.base_url)
+    assert outputs == {"note": "Done", "quoted": 'it\'s "done"'}
