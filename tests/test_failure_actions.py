@@ -154,23 +154,3 @@ def test_a_second_401_is_not_retried_again(modules: dict[str, ModuleType]) -> No
     with ScriptedServer(script) as server, pytest.raises(module.StepFailedError):
         run(module, "refresh_and_retry", False, Clock(), job_id="5", base_url=server.base_url)
     assert server.paths() == ["/jobs/5", "/token", "/jobs/5"]
-
-
-@ASYNC
-def test_an_output_of_a_step_an_end_action_skipped_names_that_action(
-    modules: dict[str, ModuleType], is_async: bool
-) -> None:
-    """The failure action `end` ends the workflow; an output that reads a step which
-    never ran is an error that says which action ended it."""
-    module = modules["check_then_fetch"]
-    with (
-        ScriptedServer({"/jobs/4": [reply(500)]}) as server,
-        pytest.raises(module.StepNotRunError) as caught,
-    ):
-        run(module, "check_then_fetch", is_async, None, job_id="4", base_url=server.base_url)
-    assert server.paths() == ["/jobs/4"]
-    assert caught.value.step_id == "fallback"
-    assert str(caught.value) == (
-        "workflow 'check-then-fetch': step 'fallback' has not run, so its outputs are not "
-        "available: the workflow ended at step 'check' (onFailure action 'stopHere')"
-    )

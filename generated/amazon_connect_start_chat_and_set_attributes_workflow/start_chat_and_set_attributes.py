@@ -10,10 +10,8 @@ Do not edit: change the document and regenerate."""
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import dataclasses
 import json
-import logging
 import re
 import time
 import zlib
@@ -114,9 +112,7 @@ class StepBudgetExceededError(WorkflowError):
 
 
 class StepNotRunError(WorkflowError):
-    """An expression needs the outputs of a step that has not run: a goto skipped it,
-    or an `end` action (or a goto to another workflow) ended the workflow before it;
-    the message names that action."""
+    """An expression needs the outputs of a step that has not run."""
 
 
 _EXCERPT_LIMIT: Final = 500
@@ -195,14 +191,12 @@ def _require(
     return found
 
 
-def _ran(outputs: _T | None, step_id: str, ended_by: str | None = None) -> _T:
-    """The outputs of a step (or dependency), which must have run. `ended_by` says
-    which action ended the workflow, if one did."""
+def _ran(outputs: _T | None, step_id: str) -> _T:
+    """The outputs of a step, which must have run."""
     if outputs is None:
-        why = f": the workflow ended at {ended_by}" if ended_by else ""
         raise StepNotRunError(
             f"workflow {WORKFLOW_ID!r}: step {step_id!r} has not run, "
-            f"so its outputs are not available{why}",
+            "so its outputs are not available",
             step_id=step_id,
         )
     return outputs
@@ -326,66 +320,6 @@ def _redact_url(url: httpx.URL) -> str:
     if url.query:
         text += "?" + _redact_query(url.query.decode("ascii", "replace"))
     return text if len(text) <= 300 else text[:300] + "..."
-
-
-# --- logs: what httpx and httpcore log while a step is sent shows no secrets ---------
-
-#: The loggers httpx and httpcore write URLs and response headers to.
-_HTTP_LOGGERS: Final = (
-    "httpx",
-    "httpcore.connection",
-    "httpcore.http11",
-    "httpcore.http2",
-    "httpcore.proxy",
-    "httpcore.socks",
-)
-#: The request this module is sending, whose secret values `_RedactingFilter` scrubs.
-_SENDING: Final[contextvars.ContextVar[httpx.Request | None]] = contextvars.ContextVar(
-    "_SENDING", default=None
-)
-#: A header as httpcore logs it: (b'Set-Cookie', b'sid=...').
-_HEADER_TUPLE: Final = re.compile(
-    r"\(b(['\"])([^'\"]*)\1, b(['\"])((?:\\.|(?!\3).)*)\3\)"
-)
-_USERINFO: Final = re.compile(r"(//)[^/@\s]*@")
-
-
-class _RedactingFilter(logging.Filter):
-    """Rewrites the log records of `_HTTP_LOGGERS` with secrets redacted: user
-    information in URLs, secret query parameters, secret headers in httpcore's traces
-    (Set-Cookie among them), and the secret values of the request being sent."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):  # logging reports a record it cannot format
-            return True
-        request = _SENDING.get()
-        redacted = _redact_log(
-            message, [] if request is None else _request_secrets(request)
-        )
-        if redacted != message:
-            record.msg, record.args = redacted, ()
-        return True
-
-
-def _redact_log(message: str, secrets: list[str]) -> str:
-    message = _USERINFO.sub(r"\1" + _REDACTED + "@", message)
-    message = _HEADER_TUPLE.sub(
-        lambda m: (
-            f"(b{m[1]}{m[2]}{m[1]}, b'{_REDACTED}')" if _is_secret(m[2]) else m[0]
-        ),
-        message,
-    )
-    return _redact(message, secrets)
-
-
-def _guard_logs() -> None:
-    """Attach this module's `_RedactingFilter` to each of `_HTTP_LOGGERS`, once."""
-    for name in _HTTP_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, _RedactingFilter) for f in logger.filters):
-            logger.addFilter(_RedactingFilter())
 
 
 def _request_secrets(request: httpx.Request) -> list[str]:
@@ -643,15 +577,14 @@ class _Request:
             "%2E" * len(s) if s in (".", "..") else s for s in self.path.split("/")
         )
         url = base_url.rstrip("/") + path
+        query = "&".join(piece for piece in self.query if piece)
         request = http.build_request(
-            self.method, url, headers=merged, content=content, timeout=timeout
+            self.method,
+            url + "?" + query if query else url,
+            headers=merged,
+            content=content,
+            timeout=timeout,
         )
-        # The step's parameters, then the client's own `params` (an API key, say): httpx
-        # would put the client's in place of a query the URL has, so both are set here.
-        pieces = [piece for piece in self.query if piece] + [str(http.params)]
-        query = "&".join(piece for piece in pieces if piece)
-        if query:
-            request.url = httpx.URL(url + "?" + query)
         cookies = [
             pair.strip() for piece in self.cookies if piece for pair in piece.split(";")
         ]
@@ -834,8 +767,6 @@ def _send(
     """Send a step's request and read its response within `timeout` and `limit` (see
     `_Body`). httpx errors become StepRequestError (StepTimeoutError for timeouts)."""
     started = time.monotonic()
-    _guard_logs()
-    sending = _SENDING.set(request)
     try:
         response = http.send(request, stream=True)
         try:
@@ -846,8 +777,6 @@ def _send(
             response.close()
     except httpx.RequestError as error:
         raise _request_failed(step_id, request, error, timeout) from error
-    finally:
-        _SENDING.reset(sending)
     return body.finish()
 
 
@@ -860,8 +789,6 @@ async def _send_async(
 ) -> httpx.Response:
     """The async twin of `_send`."""
     started = time.monotonic()
-    _guard_logs()
-    sending = _SENDING.set(request)
     try:
         response = await http.send(request, stream=True)
         try:
@@ -874,8 +801,6 @@ async def _send_async(
             await response.aclose()
     except httpx.RequestError as error:
         raise _request_failed(step_id, request, error, timeout) from error
-    finally:
-        _SENDING.reset(sending)
     return body.finish()
 
 
@@ -942,7 +867,6 @@ class _State:
     attributes: Mapping[str, str] | None
     start_chat: _StartChatOutputs | None = None
     confirm_contact: _ConfirmContactOutputs | None = None
-    ended_by: str | None = None  # the action that ended the workflow, if one did
 
 
 _StepId = Literal["startChat", "confirmContact", "attachAttributes"]
@@ -991,7 +915,7 @@ def _confirm_contact_request(state: _State) -> _Request:
         + _segment(state.instance_id, "InstanceId", "confirmContact")
         + "/"
         + _segment(
-            _ran(state.start_chat, "startChat", state.ended_by)["contact_id"],
+            _ran(state.start_chat, "startChat")["contact_id"],
             "ContactId",
             "confirmContact",
         ),
@@ -1029,7 +953,7 @@ def _attach_attributes_request(state: _State) -> _Request:
         + _segment(state.instance_id, "InstanceId", "attachAttributes")
         + "/"
         + _segment(
-            _ran(state.start_chat, "startChat", state.ended_by)["contact_id"],
+            _ran(state.start_chat, "startChat")["contact_id"],
             "ContactId",
             "attachAttributes",
         )
@@ -1064,13 +988,9 @@ _STEPS: Final[
 
 def _outputs(state: _State) -> StartChatAndSetAttributesOutputs:
     return {
-        "contact_id": _ran(state.start_chat, "startChat", state.ended_by)["contact_id"],
-        "participant_token": _ran(state.start_chat, "startChat", state.ended_by)[
-            "participant_token"
-        ],
-        "channel": _ran(state.confirm_contact, "confirmContact", state.ended_by)[
-            "channel"
-        ],
+        "contact_id": _ran(state.start_chat, "startChat")["contact_id"],
+        "participant_token": _ran(state.start_chat, "startChat")["participant_token"],
+        "channel": _ran(state.confirm_contact, "confirmContact")["channel"],
     }
 
 

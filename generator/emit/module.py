@@ -109,9 +109,7 @@ def wrap(text: str, width: int = 72) -> str:
 def _imports(workflow: ir.Workflow) -> Imports:
     """What every module imports, plus the typing names its annotations use."""
     imports = Imports()
-    for module in ("contextlib", "contextvars", "dataclasses", "json", "logging", "re", "time"):
-        imports.need(module)
-    for module in ("zlib", "httpx"):
+    for module in ("contextlib", "dataclasses", "json", "re", "time", "zlib", "httpx"):
         imports.need(module)
     imports.need("collections.abc", "Callable", "Mapping")
     imports.need("typing", "Any", "Final", "Literal", "TypedDict", "TypeVar")
@@ -153,12 +151,10 @@ def _flow_needs(workflow: ir.Workflow, imports: Imports) -> list[str]:
 
 #: Classes every module defines; step output classes never take these names.
 _MODULE_CLASSES = ("_State", "_Request", "_Retry", "_Call", "_StepId", "_Next")
-#: Fields of `_State` besides inputs and step outputs, which never take these names.
-_STATE_FIELDS = ("retries", "ended_by")
 
 
 def _names(workflow: ir.Workflow) -> pyexpr.Names:
-    fields = pysrc.Namespace(reserved=ANNOTATION_NAMES + _STATE_FIELDS)
+    fields = pysrc.Namespace(reserved=ANNOTATION_NAMES)
     inputs = {i.name: fields.claim(i.py_name) for i in workflow.inputs}
     steps = {s.step_id: fields.claim(s.py_name) for s in workflow.steps if s.outputs}
     outputs = {(s.step_id, o.name): o.py_name for s in workflow.steps for o in s.outputs}

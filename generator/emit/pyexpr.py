@@ -87,7 +87,7 @@ def expression(expr: RuntimeExpr | Template, names: Names) -> str:
     if isinstance(expr, StepRef):
         step_field = names.steps[expr.step_id]
         key = pysrc.literal(names.outputs[(expr.step_id, expr.name)])
-        ran = f"_ran(state.{step_field}, {pysrc.literal(expr.step_id)}, state.ended_by)[{key}]"
+        ran = f"_ran(state.{step_field}, {pysrc.literal(expr.step_id)})[{key}]"
         return _with_pointer(ran, expr.pointer)
     if isinstance(expr, OutputRef):  # in a workflow step: the callee's outputs
         key = pysrc.literal(names.call_keys[expr.name])

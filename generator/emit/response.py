@@ -134,13 +134,9 @@ def _action_lines(action: ir.Action, field: str, step: ir.Step, names: pyexpr.Na
     else:
         target, what = "None", "end the workflow"
     comment = _comment_lines(f"{field} {action.name}: {what}", 8 if field == "onFailure" else 4)
-    body = [f"return {target}"]
-    if action.kind == "end" or (action.call is not None and action.kind == "goto"):
-        ended = f"step {step.step_id!r} ({field} action {action.name!r})"
-        body.insert(0, f"state.ended_by = {pysrc.literal(ended)}")
     if not conditions:
-        return [*comment, *body]
-    return [*comment, f"if {' and '.join(conditions)}:", *(_INDENT + line for line in body)]
+        return [*comment, f"return {target}"]
+    return [*comment, f"if {' and '.join(conditions)}:", f"    return {target}"]
 
 
 def _comment_lines(text: str, indent: int) -> list[str]:
