@@ -45,6 +45,7 @@ def module_context(workflow: ir.Workflow) -> dict[str, Any]:
         "runtime_features": sorted(set(features)),
         "criteria_constants": pyexpr.criteria_constants(workflow),
         "has_retries": _has_retries(workflow),
+        "has_failure_end": _has_failure_end(workflow),
         "has_calls": any(s.call for s in workflow.steps),
         "has_goto_workflows": bool(goto_calls(workflow)),
         "dependencies": [
@@ -103,7 +104,8 @@ def wrap(text: str, width: int = 72) -> str:
 def _imports(workflow: ir.Workflow) -> Imports:
     """What every module imports, plus the typing names its annotations use."""
     imports = Imports()
-    for module in ("contextlib", "dataclasses", "json", "re", "time", "zlib", "httpx"):
+    standard = ("contextlib", "contextvars", "dataclasses", "json", "logging", "re", "time", "zlib")
+    for module in (*standard, "httpx"):
         imports.need(module)
     imports.need("collections.abc", "Callable", "Mapping")
     imports.need("typing", "Any", "Final", "Literal", "TypedDict", "TypeVar")
@@ -126,6 +128,10 @@ def _reads_sent_body(workflow: ir.Workflow) -> bool:
 
 def _has_retries(workflow: ir.Workflow) -> bool:
     return any(a.kind == "retry" for s in workflow.steps for a in s.on_failure)
+
+
+def _has_failure_end(workflow: ir.Workflow) -> bool:
+    return any(a.kind == "end" for s in workflow.steps for a in s.on_failure)
 
 
 def _flow_needs(workflow: ir.Workflow, imports: Imports) -> list[str]:
@@ -279,7 +285,7 @@ def _input_type(item: ir.Input) -> str:
 
 #: Parameters the template gives every workflow function besides its inputs.
 TEMPLATE_PARAMETERS = frozenset(
-    {"client", "base_url", "headers", "timeout", "max_steps", "max_response_bytes"}
+    {"client", "base_url", "headers", "params", "timeout", "max_steps", "max_response_bytes"}
     | {"sleep", "max_retry_delay"}
 )
 
@@ -393,6 +399,8 @@ def _function_doc(workflow: ir.Workflow, is_async: bool) -> str:
             + (" (default: DEFAULT_BASE_URL)." if workflow.base_url else ".")
         ),
         "    headers: extra headers for every request, e.g. Authorization.",
+        "    params: extra query parameters for every request, e.g. an API key; their "
+        "values are kept out of error messages and httpx's log records.",
         "    timeout: seconds each step's request and response may take in all.",
         "    max_steps: how many steps may run before StepBudgetExceededError.",
         "    max_response_bytes: the largest response body read; a larger one fails",
