@@ -393,7 +393,7 @@ COMPILED = [
     ("$inputs.x == null", "_compare(state.x, '==', None)"),
     (
         "$steps.s.outputs.o == false",
-        "_compare(_ran(state.s, 's', state.ended_by)['o'], '==', False)",
+        "_compare(_ran(state.s, 's')['o'], '==', False)",
     ),
     # everything else: _compare, in the order written
     ("$response.body#/a == 'x'", f"_compare({_BODY_A}, '==', 'x')"),
@@ -464,7 +464,7 @@ COMPILED = [
     ("$inputs.x[0].y == 1", "_compare(_pointer(state.x, ('0', 'y')), '==', 1)"),
     (
         "$steps.s.outputs.o[1] == 1",
-        "_compare(_pointer(_ran(state.s, 's', state.ended_by)['o'], ('1',)), '==', 1)",
+        "_compare(_pointer(_ran(state.s, 's')['o'], ('1',)), '==', 1)",
     ),
     (
         "$response.header.X[0] == 1",

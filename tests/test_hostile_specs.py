@@ -54,7 +54,7 @@ from generator.cli import main
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
 #: Parameters every workflow function has besides its inputs (at least these; the
 #: tests take the full list from the module generated from the base document).
-RUNTIME_PARAMETERS = ("client", "base_url", "headers", "timeout", "max_steps")
+RUNTIME_PARAMETERS = ("client", "base_url", "headers", "params", "timeout", "max_steps")
 SOFT_KEYWORDS = frozenset({*keyword.softkwlist, "_", "case", "match", "type"})
 #: Functions a generated module must never call, whatever it is fed: by bare name...
 BANNED_NAMES = frozenset(
@@ -806,6 +806,7 @@ ADVERSARIAL_NAMES = [
     "base_url",
     "baseUrl",
     "headers",
+    "params",
     "timeout",
     "max_steps",
     "StepFailedError",
@@ -874,6 +875,7 @@ def test_input_names_become_distinct_safe_parameters(
         assert names[-len(runtime) :] == runtime
         assert parameters["client"].default is None
         assert parameters["headers"].default is None
+        assert parameters["params"].default is None
         assert parameters["base_url"].default == module.DEFAULT_BASE_URL
         assert parameters["timeout"].default == module.DEFAULT_TIMEOUT
         assert parameters["max_steps"].default == module.DEFAULT_MAX_STEPS
@@ -936,6 +938,8 @@ STEP_IDS = [
     "foo-bar",
     "\ufb01le",
     "file",
+    "retries",  # fields of _State
+    "ended",
 ]
 
 

@@ -1,279 +1,46 @@
-"""Behaviour: the generated runtime stays bounded and discreet when the server misbehaves.
+"""Behaviour: the generated runtime stays bounded when the server misbehaves.
 
 Each test runs a workflow of `fixtures/faults/faults.arazzo.yaml`, over real HTTP, against
-a `FaultServer` on 127.0.0.1 written below: it hangs, resets connections, answers 500 or
-429, sends invalid or endless bodies, or drips them. Every case must end in the
-documented typed error (or a successful retry) within `MAX_SECONDS`, sync and async. The
-server serves a bounded number of requests and stops by itself after `LIFETIME` seconds.
-
-The second half checks that secrets (authorization headers, cookies, API keys in headers
-and query strings, tokens and passwords in bodies) never reach an error message, a repr,
-a traceback or a log record of the generated module.
+a `FaultServer` on 127.0.0.1 (tests/fault_server.py): it hangs, resets connections, answers
+500 or 429, sends invalid or endless bodies, or drips them. Every case must end in the
+documented typed error (or a successful retry) within `MAX_SECONDS`, sync and async.
+tests/test_runtime_secrets.py checks that secrets never show.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gzip
-import importlib
 import inspect
-import json
-import logging
 import socket
-import struct
-import sys
-import threading
-import time
-import traceback
 import tracemalloc
 import zlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from types import ModuleType, TracebackType
-from typing import Any, Self
+from types import ModuleType
+from typing import Any
 
 import httpx
 import pytest
-
-from generator.pipeline import compile_specs
-from generator.write import write_tree
-
-FIXTURE = Path(__file__).parent / "fixtures" / "faults" / "faults.arazzo.yaml"
-
-#: Every case, even one that waits for a timeout or a retry, ends within this.
-MAX_SECONDS = 5.0
-#: Short timeouts, so a case that must time out does so quickly.
-TIMEOUT = 0.5
-#: A FaultServer stops by itself after this long, whatever its clients do.
-LIFETIME = 15.0
-
-ASYNC = pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
-
-
-# --- a misbehaving server --------------------------------------------------------------
-
-Behaviour = Callable[[socket.socket, threading.Event], None]
-
-
-@dataclass
-class Received:
-    method: str
-    target: str
-    headers: dict[str, str]  # names lower-cased
-    body: bytes
-
-
-@dataclass
-class FaultServer:
-    """Answers request n with `script[n]` (the last behaviour repeats), at most
-    `max_requests` requests; one connection per request (`Connection: close`)."""
-
-    script: list[Behaviour]
-    max_requests: int = 10
-    requests: list[Received] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.05)
-        self._threads: list[threading.Thread] = []
-        self._started = time.monotonic()
-        self.base_url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-
-    def __enter__(self) -> Self:
-        thread = threading.Thread(target=self._accept, daemon=True)
-        thread.start()
-        self._threads.append(thread)
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        for thread in list(self._threads):
-            thread.join(timeout=5)
-        self._listener.close()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set() and time.monotonic() - self._started < LIFETIME:
-            try:
-                connection, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            thread = threading.Thread(target=self._serve, args=(connection,), daemon=True)
-            thread.start()
-            self._threads.append(thread)
-
-    def _serve(self, connection: socket.socket) -> None:
-        with connection:
-            connection.settimeout(2.0)
-            try:
-                received = _read_request(connection)
-            except (OSError, ValueError):
-                return
-            with self._lock:
-                if len(self.requests) >= self.max_requests:
-                    return
-                self.requests.append(received)
-                behaviour = self.script[min(len(self.requests), len(self.script)) - 1]
-            with contextlib.suppress(OSError):  # the client went away once it had enough
-                behaviour(connection, self._stop)
-
-
-def _read_request(connection: socket.socket) -> Received:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = connection.recv(65536)
-        if not chunk or len(data) > 1 << 20:
-            raise ValueError("no complete request head")
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    method, target, _ = lines[0].split(" ", 2)
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    length = int(headers.get("content-length", "0"))
-    while len(body) < length:
-        chunk = connection.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return Received(method, target, headers, body)
-
-
-def _head(status: int, headers: dict[str, str]) -> bytes:
-    lines = [f"HTTP/1.1 {status} Whatever", "Connection: close"]
-    lines += [f"{name}: {value}" for name, value in headers.items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-
-
-def respond(status: int, body: bytes = b"", **headers: str) -> Behaviour:
-    named = {name.replace("_", "-"): value for name, value in headers.items()}
-    if "Transfer-Encoding" not in named:
-        named.setdefault("Content-Length", str(len(body)))
-
-    def behave(connection: socket.socket, stop: threading.Event) -> None:
-        connection.sendall(_head(status, named) + body)
-
-    return behave
-
-
-def json_reply(status: int, payload: Any, **headers: str) -> Behaviour:
-    return respond(status, json.dumps(payload).encode(), Content_Type="application/json", **headers)
-
-
-def hang(connection: socket.socket, stop: threading.Event) -> None:
-    """Read the request, answer nothing."""
-    stop.wait(LIFETIME)
-
-
-def reset(connection: socket.socket, stop: threading.Event) -> None:
-    """Read the request, then reset the connection (RST, not FIN)."""
-    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-
-
-def drip(interval: float) -> Behaviour:
-    """Headers at once, then a body of one byte every `interval` seconds."""
-
-    def behave(connection: socket.socket, stop: threading.Event) -> None:
-        connection.sendall(_head(200, {"Content-Length": "10000"}))
-        while not stop.wait(interval):
-            connection.sendall(b" ")
-
-    return behave
-
-
-def endless(*, declared: int | None = None, chunked: bool = False) -> Behaviour:
-    """A body that never ends (or ends after `declared` bytes): 64 KiB at a time."""
-
-    def behave(connection: socket.socket, stop: threading.Event) -> None:
-        headers = {"Content-Type": "application/json"}
-        if chunked:
-            headers["Transfer-Encoding"] = "chunked"
-        elif declared is not None:
-            headers["Content-Length"] = str(declared)
-        connection.sendall(_head(200, headers))
-        block = b'{"value": "' + b"x" * 65000
-        sent = 0
-        while not stop.is_set() and (declared is None or sent < declared):
-            data = block[: declared - sent] if declared is not None else block
-            connection.sendall(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
-            sent += len(data)
-
-    return behave
-
-
-def answered_slowly(connection: socket.socket, stop: threading.Event) -> None:
-    """Every byte of headers and body within the per-read timeout, but all of it late."""
-    for piece in [_head(200, {"Content-Length": "17"}), b'{"value": ', b'"late"}']:
-        if stop.wait(TIMEOUT * 0.6):
-            return
-        connection.sendall(piece)
-
-
-# --- running workflows -------------------------------------------------------------------
+from fault_server import (
+    ASYNC,
+    TIMEOUT,
+    FaultServer,
+    answered_slowly,
+    attempt,
+    compile_faults,
+    drip,
+    endless,
+    failure,
+    hang,
+    json_reply,
+    reset,
+    respond,
+)
 
 
 @pytest.fixture(scope="module")
 def faults(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
     """The fixture's modules, compiled once for the whole file."""
-    result = compile_specs([FIXTURE])
-    assert result.diagnostics.error_count == 0
-    folder = tmp_path_factory.mktemp("faults")
-    write_tree(folder / "_arazzo_faults", result.files)
-    sys.path.insert(0, str(folder))
-    try:
-        return {
-            w.module: importlib.import_module(f"_arazzo_faults.{w.package}.{w.module}")
-            for w in result.workflows
-        }
-    finally:
-        sys.path.remove(str(folder))
-
-
-def run(module: ModuleType, is_async: bool, **arguments: Any) -> Any:
-    """Run the module's workflow, sync or async."""
-    name = next(n for n in module.__all__ if n.islower() and not n.endswith("_async"))
-    if is_async:
-        return asyncio.run(getattr(module, name + "_async")(**arguments))
-    return getattr(module, name)(**arguments)
-
-
-@dataclass
-class Outcome:
-    seconds: float
-    value: Any = None
-    error: BaseException | None = None
-
-
-def attempt(module: ModuleType, is_async: bool, **arguments: Any) -> Outcome:
-    """Run the workflow; its outputs or error and how long it took, which must be short."""
-    started = time.monotonic()
-    try:
-        value = run(module, is_async, **arguments)
-    except Exception as error:
-        outcome = Outcome(time.monotonic() - started, error=error)
-    else:
-        outcome = Outcome(time.monotonic() - started, value=value)
-    assert outcome.seconds < MAX_SECONDS, outcome
-    return outcome
-
-
-def failure(outcome: Outcome, kind: type[BaseException]) -> Any:
-    """The error of an outcome, which must be a `kind` and a WorkflowError of its module."""
-    assert isinstance(outcome.error, kind), outcome
-    assert isinstance(outcome.error, sys.modules[kind.__module__].WorkflowError)
-    return outcome.error
+    return compile_faults(tmp_path_factory, "_arazzo_faults")
 
 
 # --- bounded: timeouts ---------------------------------------------------------------------
@@ -480,6 +247,74 @@ def test_odd_retry_after_headers_never_crash(
     module = faults["get_thing_retrying"]
     response = httpx.Response(503, headers={"Retry-After": header.encode("latin-1")})
     assert module._retry_delay(response, 7.0) == expected
+
+
+@ASYNC
+def test_a_retry_after_header_wins_over_retry_after_in_the_document(
+    faults: dict[str, ModuleType], is_async: bool
+) -> None:
+    """The document asks for 30 s (capped to 3 s here); the server's Retry-After: 1 wins."""
+    module = faults["get_thing_retrying"]
+    script = [json_reply(503, {}, Retry_After="1"), json_reply(200, {"value": "ok"})]
+    with FaultServer(script) as server:
+        outcome = attempt(
+            module, is_async, base_url=server.base_url, timeout=TIMEOUT, max_retry_delay=3.0
+        )
+    assert outcome.value == {"value": "ok"}, outcome
+    assert 1.0 <= outcome.seconds < 2.5
+    assert len(server.requests) == 2
+
+
+@ASYNC
+def test_a_huge_error_body_gives_a_bounded_excerpt(
+    faults: dict[str, ModuleType], is_async: bool
+) -> None:
+    module = faults["get_thing"]
+    body = b"<html>" + b"Internal error. " * 200_000 + b"</html>"  # 3.2 MB
+    with FaultServer([respond(500, body, Content_Type="text/html")]) as server:
+        outcome = attempt(module, is_async, base_url=server.base_url, timeout=2.0)
+    error = failure(outcome, module.StepFailedError)
+    assert error.excerpt == repr(body[:500].decode()) + " (truncated)"
+    assert len(str(error)) < 800
+
+
+@ASYNC
+def test_an_output_of_the_step_a_failure_action_ended_on_says_so(
+    faults: dict[str, ModuleType], is_async: bool
+) -> None:
+    """`giveUp` (type end) ends the workflow when `me` fails; its output cannot be read."""
+    module = faults["give_up"]
+    script = [json_reply(200, {"value": "ok"}), json_reply(503, {"message": "busy"})]
+    with FaultServer(script) as server:
+        outcome = attempt(module, is_async, base_url=server.base_url, timeout=TIMEOUT)
+    error = failure(outcome, module.StepNotRunError)
+    assert str(error) == (
+        "workflow 'give-up': step 'me' failed (HTTP 503: success criterion not met: "
+        "$statusCode == 200) and failure action 'giveUp' ended the workflow, so the outputs "
+        "of 'me' are not available"
+    )
+    assert error.step_id == "me"
+    assert isinstance(error.__cause__, module.StepFailedError)
+    assert error.__cause__.step_id == "me" and error.__cause__.status_code == 503
+    assert error.__cause__.excerpt == repr('{"message": "busy"}')
+    assert len(server.requests) == 2
+
+
+@ASYNC
+def test_an_output_of_a_step_a_failure_action_skipped_says_why(
+    faults: dict[str, ModuleType], is_async: bool
+) -> None:
+    module = faults["give_up"]
+    with FaultServer([json_reply(500, {})]) as server:
+        outcome = attempt(module, is_async, base_url=server.base_url, timeout=TIMEOUT)
+    error = failure(outcome, module.StepNotRunError)
+    assert str(error) == (
+        "workflow 'give-up': step 'me' did not run: step 'fetch' failed (HTTP 500: success "
+        "criterion not met: $statusCode == 200) and failure action 'giveUp' ended the "
+        "workflow first, so the outputs of 'me' are not available"
+    )
+    assert error.step_id == "me" and error.__cause__.step_id == "fetch"
+    assert len(server.requests) == 1
 
 
 @ASYNC
@@ -717,295 +552,14 @@ def test_a_criterion_on_an_odd_body_holds_or_fails_the_step(
         assert error.reason.startswith("success criterion not met: $statusCode == 200 && ")
 
 
-# --- discreet: secrets never shown -------------------------------------------------------------
-
-SECRETS = {
-    "password": "PASSWORD-s3cr3t",
-    "client_secret": "CLIENT-SECRET-s3cr3t",
-    "access_token": "ACCESS-TOKEN-s3cr3t",
-    "refresh_token": "REFRESH-TOKEN-s3cr3t",
-    "id_token": "ID-TOKEN-s3cr3t",
-    "api_key": "API-KEY-s3cr3t",
-    "authorization": "AUTHORIZATION-s3cr3t",
-    "cookie": "COOKIE-s3cr3t",
-    "set_cookie": "SET-COOKIE-s3cr3t",
-}
-
-
-def shown(error: BaseException) -> str:
-    """Everything an error shows: its message, repr, the repr of its attributes and the
-    whole printed traceback with its chained causes."""
-    parts = [str(error), repr(error), *(repr(v) for v in vars(error).values())]
-    parts += traceback.format_exception(error)
-    cause = error.__cause__ or error.__context__
-    while cause is not None:
-        parts += [str(cause), repr(cause)]
-        cause = cause.__cause__ or cause.__context__
-    return "\n".join(parts)
-
-
-def assert_discreet(text: str) -> None:
-    leaked = [name for name, secret in SECRETS.items() if secret in text or "s3cr3t" in text]
-    assert not leaked, f"secrets shown ({leaked}):\n{text}"
-
-
-LOGIN = {
-    "username": "ada",
-    "password": SECRETS["password"],
-    "client_secret": SECRETS["client_secret"],
-}
-
-#: Error bodies of a token endpoint that echo what they should not.
-ECHOING_BODIES = {
-    "JSON": json.dumps(
-        {
-            "error": "invalid_grant",
-            "access_token": SECRETS["access_token"],
-            "refresh_token": SECRETS["refresh_token"],
-            "id_token": SECRETS["id_token"],
-            "client_secret": SECRETS["client_secret"],
-            "credentials": {"kind": "x", "value": SECRETS["password"]},
-            "echo": f"you sent password {SECRETS['password']}",
-        },
-        indent=1,
-    ).encode(),
-    "JSON cut off in a secret": (
-        b'{"error": "invalid_grant", "padding": "'
-        + b"p" * 430
-        + b'", "access_token": "'
-        + SECRETS["access_token"].encode()
-        + b"A" * 2000
-        + b'"}'
-    ),
-    "form": (
-        f"error=invalid_grant&access_token={SECRETS['access_token']}"
-        f"&refresh_token={SECRETS['refresh_token']}&token_type=bearer"
-    ).encode(),
-    "XML": (
-        f"<r><error>invalid_grant</error><access_token>{SECRETS['access_token']}"
-        f"</access_token><ns:id_token a='1'>{SECRETS['id_token']}</ns:id_token></r>"
-    ).encode(),
-    "text": (
-        f"invalid_grant\nAuthorization: Bearer {SECRETS['access_token']}\n"
-        f"seen: Bearer {SECRETS['id_token']}\n"
-    ).encode(),
-}
-
-
-@ASYNC
-@pytest.mark.parametrize("case", list(ECHOING_BODIES))
-def test_a_failed_auth_step_shows_no_tokens(
-    faults: dict[str, ModuleType], is_async: bool, case: str
-) -> None:
-    module = faults["login"]
-    script = [
-        respond(
-            400,
-            ECHOING_BODIES[case],
-            Set_Cookie=f"sid={SECRETS['set_cookie']}; HttpOnly",
-            Content_Type="application/json",
-        )
-    ]
-    with FaultServer(script) as server:
-        outcome = attempt(module, is_async, **LOGIN, base_url=server.base_url, timeout=2.0)
-    error = failure(outcome, module.StepFailedError)
-    assert_discreet(shown(error))
-    assert "invalid_grant" in error.excerpt
-    assert "***" in error.excerpt
-    # the secrets did reach the server: they were sent, just never shown
-    assert SECRETS["client_secret"].encode() in server.requests[0].body
-
-
-@ASYNC
-def test_a_token_from_one_step_is_not_shown_when_the_next_fails(
-    faults: dict[str, ModuleType], is_async: bool
-) -> None:
-    module = faults["login"]
-    token = json_reply(200, {"access_token": SECRETS["access_token"]})
-    denied = json_reply(401, {"message": "bad token", "got": f"Bearer {SECRETS['access_token']}"})
-    with FaultServer([token, denied]) as server:
-        outcome = attempt(module, is_async, **LOGIN, base_url=server.base_url, timeout=2.0)
-    error = failure(outcome, module.StepFailedError)
-    assert error.step_id == "me"
-    assert_discreet(shown(error))
-    assert server.requests[1].headers["authorization"] == "Bearer " + SECRETS["access_token"]
-
-
-CALLER_SECRETS = {
-    "Authorization": "Bearer " + SECRETS["authorization"],
-    "Cookie": "sid=" + SECRETS["cookie"],
-    "Proxy-Authorization": "Basic " + SECRETS["authorization"],
-}
-
-
-@ASYNC
-def test_a_timeout_shows_no_header_or_query_secrets(
-    faults: dict[str, ModuleType], is_async: bool
-) -> None:
-    module = faults["get_thing"]
-    with FaultServer([hang]) as server:
-        outcome = attempt(
-            module, is_async, api_key=SECRETS["api_key"], headers=CALLER_SECRETS,
-            base_url=server.base_url, timeout=TIMEOUT,
-        )  # fmt: skip
-    error = failure(outcome, module.StepTimeoutError)
-    assert_discreet(shown(error))
-    assert error.url == server.base_url + "/thing?api_key=***"
-    assert server.requests[0].target == "/thing?api_key=" + SECRETS["api_key"]
-    assert server.requests[0].headers["x-api-key"] == SECRETS["api_key"]
-
-
-@ASYNC
-@pytest.mark.parametrize(
-    "value", ["Bearer {}\n", "Bearer {}\r\nX-Injected: 1", "Bearer \x00{}"], ids=repr
-)
-def test_an_invalid_caller_header_value_is_not_shown(
-    faults: dict[str, ModuleType], is_async: bool, value: str
-) -> None:
-    """h11 quotes an invalid header value in its error; the runtime scrubs it."""
-    module = faults["get_thing"]
-    with FaultServer([json_reply(200, {"value": "ok"})]) as server:
-        outcome = attempt(
-            module, is_async, headers={"Authorization": value.format(SECRETS["authorization"])},
-            base_url=server.base_url, timeout=TIMEOUT,
-        )  # fmt: skip
-    error = failure(outcome, module.StepRequestError)
-    assert isinstance(error.__cause__, httpx.LocalProtocolError)
-    assert_discreet(shown(error))
-    assert "Illegal header value" in str(error)
-
-
-@ASYNC
-def test_a_non_ascii_caller_header_value_is_not_shown(
-    faults: dict[str, ModuleType], is_async: bool
-) -> None:
-    module = faults["get_thing"]
-    outcome = attempt(
-        module, is_async, headers={"X-Token": SECRETS["authorization"] + "\u00e9"},
-        base_url="http://127.0.0.1:9", timeout=TIMEOUT,
-    )  # fmt: skip
-    error = failure(outcome, module.WorkflowError)
-    assert error.__context__ is None and error.__cause__ is None
-    assert_discreet(shown(error))
-    assert "header 'X-Token' holds a character that is not ASCII (at position 20)" in str(error)
-
-
-@ASYNC
-def test_an_invalid_header_parameter_value_is_not_shown(
-    faults: dict[str, ModuleType], is_async: bool
-) -> None:
-    module = faults["get_thing"]
-    outcome = attempt(
-        module, is_async, api_key=SECRETS["api_key"] + "\n", base_url="http://127.0.0.1:9"
-    )
-    error = failure(outcome, module.WorkflowError)
-    assert_discreet(shown(error))
-    assert "header 'X-API-Key' can only hold visible ASCII" in str(error)
-    assert "not '\\n' (at position 14)" in str(error)
-
-
-def test_request_repr_shows_no_secret_values(faults: dict[str, ModuleType]) -> None:
-    module = faults["get_thing"]
-    request = module._Request(
-        "POST",
-        "/token",
-        query=[f"api_key={SECRETS['api_key']}&q=cats", None, f"sig={SECRETS['api_key']}"],
-        headers={"Authorization": "Bearer " + SECRETS["authorization"], "Accept": "text/plain"},
-        cookies=[f"sid={SECRETS['cookie']}; theme={SECRETS['cookie']}"],
-        content_type="application/json",
-        body={"password": SECRETS["password"]},
-        content=SECRETS["client_secret"].encode(),
-    )
-    text = repr(request)
-    assert_discreet(text)
-    assert text == (
-        "_Request('POST', '/token', query=['api_key=***&q=cats', 'sig=***'], "
-        "headers={'Authorization': '***', 'Accept': 'text/plain'}, "
-        "cookies=['sid=***', 'theme=***'], content_type='application/json', "
-        "body=<dict>, content=<20 bytes>)"
-    )
-    assert_discreet(str(request))
-
-
-def test_state_repr_shows_no_inputs(faults: dict[str, ModuleType]) -> None:
-    module = faults["login"]
-    state = module._State(username="ada", password=SECRETS["password"], client_secret="x")
-    assert_discreet(repr(state))
-
-
-@ASYNC
-def test_the_module_logs_nothing_and_no_record_shows_a_secret(
-    faults: dict[str, ModuleType],
-    is_async: bool,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """The generated module has no logger. httpx logs each request's URL at INFO on the
-    `httpx` logger (query string included: see the README), so that is left out here;
-    every other record must be free of secrets."""
-    module = faults["login"]
-    assert "logging" not in Path(module.__file__).read_text(encoding="utf-8")
-    token = json_reply(200, {"access_token": SECRETS["access_token"]}, Set_Cookie="sid=x")
-    with caplog.at_level(logging.DEBUG), FaultServer([token, json_reply(500, {})]) as server:
-        attempt(module, is_async, **LOGIN, headers=CALLER_SECRETS, base_url=server.base_url)
-    for record in caplog.records:
-        if record.name.split(".")[0] not in ("httpx", "httpcore"):
-            assert_discreet(record.getMessage())
-        assert not record.name.startswith("_arazzo_faults")
-
-
-# --- the redaction itself -----------------------------------------------------------------------
-
-
-REDACTED = {
-    '{"access_token": "abc", "code": "E1"}': '{"access_token": "***", "code": "E1"}',
-    '{"Password":12345,"n":1}': '{"Password":"***","n":1}',
-    '{"secret": {"a": [1, "}"]}, "ok": true}': '{"secret": "***", "ok": true}',
-    '{"m": "\\"token\\": b", "x-api-key" : "k"}': '{"m": "\\"token\\": b", "x-api-key" : "***"}',
-    '{"refresh_token": "abcdef': '{"refresh_token": "***"',
-    '{"client_secret": [1, 2': '{"client_secret": "***"',
-    "a=1&apikey=zzz&b=2": "a=1&apikey=***&b=2",
-    "token=abc": "token=***",
-    "X-Amz-Security-Token: abc\nAccept: */*": "X-Amz-Security-Token: ***\nAccept: */*",
-    "<password>pw</password><user>ada</user>": "<password>***</password><user>ada</user>",
-    "use Bearer abc.def-ghi now": "use Bearer *** now",
-    '{"author": "ada"}': '{"author": "***"}',  # secret-looking names are redacted generously
-    '{"message": "Not found", "code": "E1"}': '{"message": "Not found", "code": "E1"}',
-}
-
-
-@pytest.mark.parametrize("text", list(REDACTED))
-def test_redact(faults: dict[str, ModuleType], text: str) -> None:
-    assert faults["get_thing"]._redact(text, []) == REDACTED[text]
-
-
-def test_urls_in_messages_lose_user_information_fragments_and_secret_query_values(
-    faults: dict[str, ModuleType],
-) -> None:
-    redact_url = faults["get_thing"]._redact_url
-    url = httpx.URL("https://ada:pw@api.test:8443/a%20b?q=1&access_token=t&sig=s&x=#frag")
-    assert redact_url(url) == "https://api.test:8443/a%20b?q=1&access_token=***&sig=***&x="
-    assert redact_url(httpx.URL("http://h/" + "a" * 400)).endswith("a...")
-
-
-def test_redact_replaces_known_secret_values_anywhere(faults: dict[str, ModuleType]) -> None:
-    redact = faults["get_thing"]._redact
-    assert redact("you sent hunter22 twice: hunter22", ["hunter22"]) == "you sent *** twice: ***"
-
-
-def test_excerpt_is_bounded_and_redacted(faults: dict[str, ModuleType]) -> None:
-    module = faults["get_thing"]
-    content = b'{"token": "' + b"t" * 10_000_000 + b'"}'
-    excerpt = module._excerpt(content, [])
-    assert excerpt == repr('{"token": "***"') + " (truncated)"
-
-
 def test_sync_and_async_functions_take_the_same_arguments(faults: dict[str, ModuleType]) -> None:
     for module in faults.values():
         name = next(n for n in module.__all__ if n.islower() and not n.endswith("_async"))
         sync = inspect.signature(getattr(module, name)).parameters
         twin = inspect.signature(getattr(module, name + "_async")).parameters
         assert list(sync) == list(twin)
-        for parameter in ("timeout", "max_steps", "max_response_bytes", "max_retry_delay"):
+        runtime = ("headers", "params", "timeout", "max_steps", "max_response_bytes")
+        for parameter in (*runtime, "max_retry_delay"):
             if parameter in sync:
                 assert sync[parameter].default == twin[parameter].default
         assert sync["max_response_bytes"].default == module.DEFAULT_MAX_RESPONSE_BYTES

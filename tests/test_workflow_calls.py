@@ -62,20 +62,22 @@ def test_an_action_on_the_called_workflows_outputs(modules: dict[str, ModuleType
     assert server.paths() == ["/jobs/a"]  # 'queued' (any case) ends the workflow
 
 
-def test_the_callers_client_and_headers_reach_the_called_workflow(
+def test_the_callers_client_headers_and_params_reach_the_called_workflow(
     modules: dict[str, ModuleType],
 ) -> None:
     script = {
-        "/jobs/a": [reply(200, {"state": "done"})],
-        "/jobs/b": [reply(200, {"state": "done"})],
+        "/jobs/a?key=k-1234": [reply(200, {"state": "done"})],
+        "/jobs/b?key=k-1234": [reply(200, {"state": "done"})],
     }
     with ScriptedServer(script) as server, httpx.Client() as client:
         run(
             modules["two_jobs"], "two_jobs", False, first="a", second="b",
             base_url=server.base_url, client=client, headers={"X-Trace": "t1"},
+            params={"key": "k-1234"},
         )  # fmt: skip
         assert not client.is_closed
     assert [h.get("x-trace") for h in server.headers] == ["t1", "t1"]
+    assert server.paths() == ["/jobs/a?key=k-1234", "/jobs/b?key=k-1234"]
 
 
 @ASYNC

@@ -10,8 +10,10 @@ Do not edit: change the document and regenerate."""
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import json
+import logging
 import re
 import time
 import zlib
@@ -81,7 +83,7 @@ class StepFailedError(WorkflowError):
                 content = b""
         self.status_code = response.status_code
         self.reason = reason
-        self.excerpt = _excerpt(content, _response_secrets(response))
+        self.excerpt = _excerpt(content, _run_secrets(_response_secrets(response)))
         super().__init__(
             f"workflow {WORKFLOW_ID!r}: step {step_id!r} failed with HTTP "
             f"{response.status_code}: {reason}; response body: {self.excerpt}",
@@ -315,10 +317,12 @@ def _redact_query(query: str) -> str:
 
 def _redact_url(url: httpx.URL) -> str:
     """A URL for messages: no user information or fragment, secret query values
-    redacted, at most 300 characters."""
+    (and the run's secrets, see `_Secrets`) redacted, at most 300 characters."""
     text = str(url.copy_with(query=None, fragment=None, userinfo=b""))
     if url.query:
         text += "?" + _redact_query(url.query.decode("ascii", "replace"))
+    for secret in _run_secrets():
+        text = text.replace(secret, _REDACTED)
     return text if len(text) <= 300 else text[:300] + "..."
 
 
@@ -338,6 +342,8 @@ def _request_secrets(request: httpx.Request) -> list[str]:
     values += [
         value for name, value in request.url.params.multi_items() if _is_secret(name)
     ]
+    password = request.url.userinfo.partition(b":")[2].decode("ascii", "replace")
+    values += [password, unquote_plus(password)] if password else []
     try:
         content = request.content
     except httpx.RequestNotRead:
@@ -407,11 +413,14 @@ def _request_repr(request: _Request) -> str:
     ]
     body = "None" if request.body is None else f"<{type(request.body).__name__}>"
     content = "None" if request.content is None else f"<{len(request.content)} bytes>"
-    return (
+    text = (
         f"_Request({request.method!r}, {request.path!r}, query={query!r}, "
         f"headers={headers!r}, cookies={cookies!r}, content_type={request.content_type!r}, "
         f"body={body}, content={content})"
     )
+    for secret in _run_secrets():  # e.g. a token an earlier step received
+        text = text.replace(secret, _REDACTED)
+    return text
 
 
 def _scalar(value: Any, name: str) -> str:
@@ -561,6 +570,7 @@ class _Request:
         http: httpx.Client | httpx.AsyncClient,
         base_url: str,
         headers: Mapping[str, str] | None,
+        params: Mapping[str, str] | None,
         timeout: float,
     ) -> httpx.Request:
         merged = httpx.Headers(headers)
@@ -578,6 +588,13 @@ class _Request:
         )
         url = base_url.rstrip("/") + path
         query = "&".join(piece for piece in self.query if piece)
+        if params:
+            # after the step's own query parameters, which win by name
+            ours = {unquote_plus(pair.partition("=")[0]) for pair in query.split("&")}
+            extra = [
+                f"{_quote(k)}={_quote(v)}" for k, v in params.items() if k not in ours
+            ]
+            query = "&".join(piece for piece in (query, *extra) if piece)
         request = http.build_request(
             self.method,
             url + "?" + query if query else url,
@@ -630,18 +647,22 @@ def _build(
     http: httpx.Client | httpx.AsyncClient,
     base_url: str,
     headers: Mapping[str, str] | None,
+    params: Mapping[str, str] | None,
     timeout: float,
     step_id: str,
 ) -> httpx.Request:
     """A step's httpx request. A header value that is not ASCII fails without being
     shown (httpx's UnicodeEncodeError would carry the value)."""
     try:
-        return prepared.build(http, base_url, headers, timeout)
+        request = prepared.build(http, base_url, headers, params, timeout)
     except UnicodeEncodeError as error:
         names = [
             name for name, value in (headers or {}).items() if value == error.object
         ]
         position = error.start
+    else:
+        _learn_sent(request)
+        return request
     which = f"header {names[0]!r}" if names else "a header"
     raise WorkflowError(
         f"workflow {WORKFLOW_ID!r}: step {step_id!r}: {which} holds a character that is not "
@@ -777,7 +798,9 @@ def _send(
             response.close()
     except httpx.RequestError as error:
         raise _request_failed(step_id, request, error, timeout) from error
-    return body.finish()
+    response = body.finish()
+    _learn_received(response)
+    return response
 
 
 async def _send_async(
@@ -801,7 +824,9 @@ async def _send_async(
             await response.aclose()
     except httpx.RequestError as error:
         raise _request_failed(step_id, request, error, timeout) from error
-    return body.finish()
+    response = body.finish()
+    _learn_received(response)
+    return response
 
 
 def _request_failed(
@@ -810,7 +835,7 @@ def _request_failed(
     """The StepRequestError for an httpx error. Secrets of the request are scrubbed
     from the messages of the error and of the exceptions chained to it (h11, for one,
     quotes an invalid header value in full)."""
-    secrets = _request_secrets(request)
+    secrets = _run_secrets(_request_secrets(request))
     seen: set[int] = set()
     cause: BaseException | None = error
     while cause is not None and id(cause) not in seen and len(seen) < 16:
@@ -829,6 +854,153 @@ def _request_failed(
     return StepRequestError(
         step_id, request, f"failed: {type(error).__name__}: {message}"
     )
+
+
+class _Secrets:
+    """The secret values one run of the workflow has seen: the caller's `params`, and
+    what `_request_secrets` finds in each request and `_learn_received` in each
+    response (e.g. the token an OAuth step receives). Error messages and the log
+    records of httpx and httpcore show *** instead (see `_LogFilter`)."""
+
+    def __init__(
+        self, outer: _Secrets | None, params: Mapping[str, str] | None
+    ) -> None:
+        self.values: set[str] = set(outer.values) if outer is not None else set()
+        self.ordered: list[str] | None = None
+        for value in (params or {}).values():
+            # as given, and percent-encoded as it is sent in a query string
+            self.learn([value, _quote(value)])
+
+    def learn(self, values: list[str]) -> None:
+        fresh = {value for value in values if len(value) >= 4} - self.values
+        if fresh:
+            self.values |= fresh
+            self.ordered = None
+
+    def longest_first(self) -> list[str]:
+        """The values, longest first, so no secret is left half-replaced."""
+        if self.ordered is None:
+            self.ordered = sorted(self.values, key=lambda value: (-len(value), value))
+        return self.ordered
+
+
+#: The secrets of the run in progress in this context (thread or task), if any.
+_RUN_SECRETS: Final[contextvars.ContextVar[_Secrets | None]] = contextvars.ContextVar(
+    "arazzo_run_secrets", default=None
+)
+
+
+def _run_secrets(*more: list[str]) -> list[str]:
+    """The run's secrets and `more`, longest first (only `more` outside a run)."""
+    run = _RUN_SECRETS.get()
+    known = run.longest_first() if run is not None else []
+    if not any(more):
+        return known
+    values = set(known).union(*more)
+    return sorted(values, key=lambda value: (-len(value), value))
+
+
+def _learn_sent(request: httpx.Request) -> None:
+    """Remember the secrets a request carries, before it is sent."""
+    run = _RUN_SECRETS.get()
+    if run is not None:
+        run.learn(_request_secrets(request))
+
+
+def _learn_received(response: httpx.Response) -> None:
+    """Remember the cookies a response sets and the values of secret members of its
+    JSON or form body (an access token, say) up to 1 MiB."""
+    run = _RUN_SECRETS.get()
+    if run is None:
+        return
+    values = [
+        value.partition("=")[2].partition(";")[0].strip()
+        for value in response.headers.get_list("Set-Cookie")
+    ]
+    content = response.content
+    if 0 < len(content) <= 1024 * 1024 and _SECRET_NAME.search(
+        content.decode("utf-8", "replace")
+    ):
+        values += [
+            v.strip()
+            for v in _body_secrets(content, response.headers.get("Content-Type", ""))
+        ]
+    run.learn(values)
+
+
+#: httpcore logs header lists as reprs of (name, value) byte-string pairs.
+_HEADER_PAIR: Final = re.compile(
+    r"""\(b(['"])([^'"\\]*)\1, (b'(?:[^'\\]|\\.)*'|b"(?:[^"\\]|\\.)*")\)"""
+)
+
+
+class _LogFilter(logging.Filter):
+    """Redacts the log records of httpx and httpcore emitted while this module runs a
+    workflow (records of other code, and records outside a run, are left alone): the
+    run's secret values, secret query parameters in URLs and secret headers in
+    httpcore's header lists become ***. It never drops a record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        run = _RUN_SECRETS.get()
+        if run is None:
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:
+            # a handler would print its arguments, which might show a secret
+            record.msg, record.args = "(a log record that could not be formatted)", ()
+            return True
+        redacted = _HEADER_PAIR.sub(
+            _redact_header_pair, _redact(message, run.longest_first())
+        )
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+def _redact_header_pair(pair: re.Match[str]) -> str:
+    """A (name, value) pair of httpcore's header lists, its value *** if the name is secret."""
+    quote, name = pair[1], pair[2]
+    return f"(b{quote}{name}{quote}, b'***')" if _is_secret(name) else pair[0]
+
+
+_LOG_FILTER: Final = _LogFilter()
+#: The loggers that record requests: httpx (each URL, at INFO), httpcore (DEBUG) and
+#: hpack (HTTP/2 header lists, DEBUG). A logger's filter sees only its own records.
+_LOGGERS: Final = (
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+    "hpack.hpack",
+    "hpack.table",
+)
+
+
+class _Discreet:
+    """The scope of one run, sync or async: its `_Secrets`, and `_LOG_FILTER` on the
+    loggers of `_LOGGERS` (added once; it changes no level or handler)."""
+
+    def __init__(self, params: Mapping[str, str] | None) -> None:
+        self.params = params
+        self.token: contextvars.Token[_Secrets | None] | None = None
+
+    def __enter__(self) -> None:
+        for name in _LOGGERS:
+            logging.getLogger(name).addFilter(_LOG_FILTER)  # a no-op once it is there
+        self.token = _RUN_SECRETS.set(_Secrets(_RUN_SECRETS.get(), self.params))
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.token is not None:
+            _RUN_SECRETS.reset(self.token)
+
+    async def __aenter__(self) -> None:
+        self.__enter__()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.__exit__()
 
 
 # --- the workflow ----------------------------------------------------------------
@@ -989,6 +1161,7 @@ def start_task_and_stop(
     client: httpx.Client | None = None,
     base_url: str = DEFAULT_BASE_URL,
     headers: Mapping[str, str] | None = None,
+    params: Mapping[str, str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     max_steps: int = DEFAULT_MAX_STEPS,
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
@@ -1009,6 +1182,9 @@ def start_task_and_stop(
             one.
         base_url: the API's base URL (default: DEFAULT_BASE_URL).
         headers: extra headers for every request, e.g. Authorization.
+        params: extra query parameters for every request, e.g. an API key;
+            their values are kept out of error messages and httpx's log
+            records.
         timeout: seconds each step's request and response may take in all.
         max_steps: how many steps may run before StepBudgetExceededError.
         max_response_bytes: the largest response body read; a larger one
@@ -1032,14 +1208,14 @@ def start_task_and_stop(
         name=name,
         description=description,
     )
-    with _sync_client(client) as http:
+    with _Discreet(params), _sync_client(client) as http:
         step: _Next = "startTask"
         steps_run = 0
         while step is not None:
             steps_run = _count_step(steps_run, max_steps, step)
             build_request, handle_response = _STEPS[step]
             request = _build(
-                build_request(state), http, base_url, headers, timeout, step
+                build_request(state), http, base_url, headers, params, timeout, step
             )
             response = _send(http, request, step, timeout, max_response_bytes)
             step = handle_response(state, response)
@@ -1055,6 +1231,7 @@ async def start_task_and_stop_async(
     client: httpx.AsyncClient | None = None,
     base_url: str = DEFAULT_BASE_URL,
     headers: Mapping[str, str] | None = None,
+    params: Mapping[str, str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     max_steps: int = DEFAULT_MAX_STEPS,
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
@@ -1067,14 +1244,14 @@ async def start_task_and_stop_async(
         name=name,
         description=description,
     )
-    async with _async_client(client) as http:
+    async with _Discreet(params), _async_client(client) as http:
         step: _Next = "startTask"
         steps_run = 0
         while step is not None:
             steps_run = _count_step(steps_run, max_steps, step)
             build_request, handle_response = _STEPS[step]
             request = _build(
-                build_request(state), http, base_url, headers, timeout, step
+                build_request(state), http, base_url, headers, params, timeout, step
             )
             response = await _send_async(
                 http, request, step, timeout, max_response_bytes

@@ -37,6 +37,7 @@ RUNTIME_PARAMETERS = (
     "client",
     "base_url",
     "headers",
+    "params",
     "timeout",
     "max_steps",
     "sleep",

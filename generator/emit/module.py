@@ -49,6 +49,7 @@ def module_context(workflow: ir.Workflow) -> dict[str, Any]:
         "runtime_features": sorted(set(features)),
         "criteria_constants": pyexpr.criteria_constants(workflow),
         "has_retries": _has_retries(workflow),
+        "has_failure_end": _has_failure_end(workflow),
         "has_calls": any(s.call for s in workflow.steps),
         "has_goto_workflows": bool(goto_calls(workflow)),
         "has_retry_workflows": bool(retry_calls(workflow)),
@@ -109,7 +110,8 @@ def wrap(text: str, width: int = 72) -> str:
 def _imports(workflow: ir.Workflow) -> Imports:
     """What every module imports, plus the typing names its annotations use."""
     imports = Imports()
-    for module in ("contextlib", "dataclasses", "json", "re", "time", "zlib", "httpx"):
+    standard = ("contextlib", "contextvars", "dataclasses", "json", "logging", "re", "time", "zlib")
+    for module in (*standard, "httpx"):
         imports.need(module)
     imports.need("collections.abc", "Callable", "Mapping")
     imports.need("typing", "Any", "Final", "Literal", "TypedDict", "TypeVar")
@@ -134,6 +136,10 @@ def _has_retries(workflow: ir.Workflow) -> bool:
     return any(a.kind == "retry" for s in workflow.steps for a in s.on_failure)
 
 
+def _has_failure_end(workflow: ir.Workflow) -> bool:
+    return any(a.kind == "end" for s in workflow.steps for a in s.on_failure)
+
+
 def _flow_needs(workflow: ir.Workflow, imports: Imports) -> list[str]:
     """Runtime features for failure actions, retries and reading back the sent body."""
     features = []
@@ -151,10 +157,12 @@ def _flow_needs(workflow: ir.Workflow, imports: Imports) -> list[str]:
 
 #: Classes every module defines; step output classes never take these names.
 _MODULE_CLASSES = ("_State", "_Request", "_Retry", "_Call", "_StepId", "_Next")
+#: Fields of `_State` besides inputs and step outputs, which never take these names.
+_STATE_FIELDS = ("retries", "ended")
 
 
 def _names(workflow: ir.Workflow) -> pyexpr.Names:
-    fields = pysrc.Namespace(reserved=ANNOTATION_NAMES)
+    fields = pysrc.Namespace(reserved=ANNOTATION_NAMES + _STATE_FIELDS)
     inputs = {i.name: fields.claim(i.py_name) for i in workflow.inputs}
     steps = {s.step_id: fields.claim(s.py_name) for s in workflow.steps if s.outputs}
     outputs = {(s.step_id, o.name): o.py_name for s in workflow.steps for o in s.outputs}
@@ -292,7 +300,7 @@ def _input_type(item: ir.Input) -> str:
 
 #: Parameters the template gives every workflow function besides its inputs.
 TEMPLATE_PARAMETERS = frozenset(
-    {"client", "base_url", "headers", "timeout", "max_steps", "max_response_bytes"}
+    {"client", "base_url", "headers", "params", "timeout", "max_steps", "max_response_bytes"}
     | {"sleep", "max_retry_delay"}
 )
 
@@ -410,6 +418,8 @@ def _function_doc(workflow: ir.Workflow, is_async: bool) -> str:
             + (" (default: DEFAULT_BASE_URL)." if workflow.base_url else ".")
         ),
         "    headers: extra headers for every request, e.g. Authorization.",
+        "    params: extra query parameters for every request, e.g. an API key; their "
+        "values are kept out of error messages and httpx's log records.",
         "    timeout: seconds each step's request and response may take in all.",
         "    max_steps: how many steps may run before StepBudgetExceededError.",
         "    max_response_bytes: the largest response body read; a larger one fails",

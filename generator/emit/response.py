@@ -24,6 +24,8 @@ from generator.expressions import ResponseRef
 
 _NOT_2XX = "the step has no successCriteria and the status is not 2xx"
 _INDENT = "    "
+#: The reason of a StepFailedError, in a response function with failure actions.
+_UNMET = "'success criterion not met: ' + unmet"
 
 
 def response_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
@@ -82,10 +84,7 @@ def _failure_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
     body: list[str] = []
     for action in step.on_failure:
         body += _action_lines(action, "onFailure", step, names)
-    body.append(
-        f"raise StepFailedError({pysrc.literal(step.step_id)}, response, "
-        "'success criterion not met: ' + unmet)"
-    )
+    body.append(f"raise StepFailedError({pysrc.literal(step.step_id)}, response, {_UNMET})")
     return lines + [_INDENT + line for line in body]
 
 
@@ -133,10 +132,15 @@ def _action_lines(action: ir.Action, field: str, step: ir.Step, names: pyexpr.Na
         target, what = pysrc.literal(action.step_id), f"goto {action.step_id}"
     else:
         target, what = "None", "end the workflow"
+    lines = [f"return {target}"]
+    if action.kind == "end" and field == "onFailure" and step.call is None:
+        # for the StepNotRunError of an output that needs a step this action skips
+        failed = f"StepFailedError({pysrc.literal(step.step_id)}, response, {_UNMET})"
+        lines.insert(0, f"state.ended = ({pysrc.literal(action.name)}, {failed})")
     comment = _comment_lines(f"{field} {action.name}: {what}", 8 if field == "onFailure" else 4)
     if not conditions:
-        return [*comment, f"return {target}"]
-    return [*comment, f"if {' and '.join(conditions)}:", f"    return {target}"]
+        return [*comment, *lines]
+    return [*comment, f"if {' and '.join(conditions)}:", *(_INDENT + line for line in lines)]
 
 
 def _comment_lines(text: str, indent: int) -> list[str]:
