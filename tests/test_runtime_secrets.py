@@ -309,6 +309,20 @@ def test_a_query_parameter_of_the_step_wins_over_params(
     assert server.requests[0].target == "/thing?api_key=mine&x=1"
 
 
+@ASYNC
+def test_the_params_of_the_callers_client_do_not_replace_the_steps_query(
+    faults: dict[str, ModuleType], is_async: bool
+) -> None:
+    """httpx puts a client's `params` in place of the query of the URL it is given: the
+    runtime keeps the step's parameters and adds the client's after them."""
+    module = faults["get_thing"]
+    client = (httpx.AsyncClient if is_async else httpx.Client)(params={"sig": "c1"})
+    with FaultServer([json_reply(200, {"value": "ok"})]) as server:
+        outcome = attempt(module, is_async, api_key="mine", client=client, base_url=server.base_url)
+    assert outcome.value == {"value": "ok"}, outcome
+    assert server.requests[0].target == "/thing?api_key=mine&sig=c1"
+
+
 # --- discreet: log records ---------------------------------------------------------------------
 
 

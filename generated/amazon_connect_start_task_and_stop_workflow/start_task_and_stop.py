@@ -596,12 +596,13 @@ class _Request:
             ]
             query = "&".join(piece for piece in (query, *extra) if piece)
         request = http.build_request(
-            self.method,
-            url + "?" + query if query else url,
-            headers=merged,
-            content=content,
-            timeout=timeout,
+            self.method, url, headers=merged, content=content, timeout=timeout
         )
+        # httpx puts a client's own `params` in place of a URL's query: keep both, the
+        # client's last
+        query = "&".join(piece for piece in (query, str(http.params)) if piece)
+        if query:
+            request.url = httpx.URL(url + "?" + query)
         cookies = [
             pair.strip() for piece in self.cookies if piece for pair in piece.split(";")
         ]
