@@ -34,6 +34,7 @@ class ScriptedServer:
         self.script = {path: list(replies) for path, replies in script.items()}
         self.requests: list[tuple[str, str]] = []
         self.headers: list[dict[str, str]] = []  # of each request, names lower-cased
+        self.bodies: list[bytes] = []  # of each request
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._thread = threading.Thread(
@@ -48,10 +49,13 @@ class ScriptedServer:
     def paths(self) -> list[str]:
         return [path for _, path in self.requests]
 
-    def answer(self, method: str, path: str, headers: dict[str, str] | None = None) -> Reply:
+    def answer(
+        self, method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b""
+    ) -> Reply:
         with self._lock:
             self.requests.append((method, path))
             self.headers.append(headers or {})
+            self.bodies.append(body)
             replies = self.script.get(path)
             if not replies:
                 return reply(404, {"message": "not scripted"})
@@ -79,9 +83,9 @@ def _handler(owner: ScriptedServer) -> type[BaseHTTPRequestHandler]:
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            self.rfile.read(length)
+            body = self.rfile.read(length)
             headers = {name.lower(): value for name, value in self.headers.items()}
-            answer = owner.answer(self.command, self.path, headers)
+            answer = owner.answer(self.command, self.path, headers, body)
             self.send_response(answer.status)
             for name, value in answer.headers.items():
                 self.send_header(name, value)

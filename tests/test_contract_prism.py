@@ -1012,14 +1012,6 @@ def test_prism_reports_requests_that_break_the_document(prisms: PrismPool) -> No
     assert request_violations([good], seed_log[2:]) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="generator bug: an omitted optional input is sent as null: as the text 'null' "
-    "inside a payload string template ('{$inputs.name}.pdf' -> 'null.pdf'), and as a JSON "
-    "null body when it is the whole payload ($inputs.job -> body 'null'), although omitted "
-    "inputs are never sent as null and a parameter with the same template is left out",
-)
 @pytest.mark.parametrize("workflow", ["reprint", "resubmit"])
 def test_an_omitted_input_is_not_sent_as_null(
     workflow: str,

@@ -180,6 +180,13 @@ def _optional_input(node: ir.Value, optional: frozenset[str]) -> InputRef | None
     return None
 
 
+def _template_with_optional(node: ir.Value, optional: frozenset[str]) -> bool:
+    """Whether `node` is a template that embeds an optional input."""
+    return isinstance(node, Template) and any(
+        isinstance(part, InputRef) and part.name in optional for part in node.parts
+    )
+
+
 def _body(body: ir.Body, names: pyexpr.Names) -> tuple[list[str], list[str]]:
     """The statements that build the body, and the `_Request` arguments that carry it."""
     tree, later = _fold(body, names.optional_inputs)
@@ -197,6 +204,9 @@ def _body(body: ir.Body, names: pyexpr.Names) -> tuple[list[str], list[str]]:
             lines = [f"body = _jsonable({pyexpr.value(tree, names)})"]
         lines += _replacement_lines(later, names)
         if body.kind == "json":
+            if not later and _optional_input(tree, names.optional_inputs) is not None:
+                # the whole payload is an optional input: no body when it is left out
+                content_type = f"None if body is None else {content_type}"
             return lines, [f"content_type={content_type}", "body=body"]
         if body.kind == "form":
             return lines, [f"content_type={content_type}", f"content=_urlencoded(body, {what})"]
@@ -275,10 +285,14 @@ def _object_without_optionals(
     for key, member in node.members:
         path = (*keys, key)
         optional = _optional_input(member, names.optional_inputs)
+        target = "body" + "".join(f"[{pysrc.literal(k)}]" for k in path)
         if optional is not None:
             source = pyexpr.value(optional, names)
-            target = "body" + "".join(f"[{pysrc.literal(k)}]" for k in path)
             later += [f"if {source} is not None:", f"    {target} = {pyexpr.value(member, names)}"]
+        elif _template_with_optional(member, names.optional_inputs):
+            # like a parameter: left out when one of its values is missing, never "null"
+            filled = _param_value(member, names)
+            later += [f"if (filled := {filled}) is not None:", f"    {target} = filled"]
         elif isinstance(member, ir.ObjectValue):
             members.append(
                 f"{pysrc.literal(key)}: {_object_without_optionals(member, names, path, later)}"
