@@ -82,6 +82,8 @@ def check_workflow(workflow: ir.Workflow, diagnostics: Diagnostics) -> None:
                 _check_call_ref(workflow, step, expr, span, diagnostics)
             else:
                 _check_expression(workflow, expr, span, when, diagnostics)
+                if isinstance(expr, RequestRef) and expr.source == "path" and step is not None:
+                    _check_sent_path(step, expr, span, diagnostics)
 
 
 def _uses(workflow: ir.Workflow) -> Iterator[tuple[Span, Any, str, ir.Step | None]]:
@@ -230,9 +232,7 @@ def _check_expression(
     diagnostics: Diagnostics,
 ) -> None:
     text = unparse(expr)
-    if not isinstance(expr, _SUPPORTED_ROOTS) or (
-        isinstance(expr, RequestRef) and expr.source == "path"
-    ):
+    if not isinstance(expr, _SUPPORTED_ROOTS):
         diagnostics.error(
             "AG605",
             span,
@@ -265,6 +265,29 @@ def _check_expression(
         )
     elif isinstance(expr, StepRef):
         _check_step_ref(workflow, expr, text, span, diagnostics)
+
+
+def _check_sent_path(step: ir.Step, expr: RequestRef, span: Span, diagnostics: Diagnostics) -> None:
+    """`$request.path.<name>` reads a path parameter the step sends, in style simple."""
+    if step.call is not None:
+        return  # AG606: a workflow step sends no request
+    sent = {p.name: p for p in step.params if p.location == "path"}
+    param = sent.get(expr.name)
+    if param is None:
+        diagnostics.error(
+            "AG605",
+            span,
+            f"'{unparse(expr)}': step {step.step_id!r} sends no path parameter {expr.name!r}",
+            f"its path parameters: {', '.join(sorted(sent)) or 'none'}",
+        )
+    elif param.style != "simple":
+        diagnostics.error(
+            "AG605",
+            span,
+            f"'{unparse(expr)}' reads a path parameter in style {param.style!r}, "
+            "which is not supported here yet",
+            "read the value the step sent from where it came from ($inputs..., $steps...)",
+        )
 
 
 def _check_call_ref(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
+import pytest
 from scripted_server import ScriptedServer, reply
+
+from generator.pipeline import compile_specs
 
 FIXTURE = Path(__file__).parent / "fixtures" / "behaviour" / "echo.arazzo.yaml"
 
@@ -23,3 +27,27 @@ def test_request_values_are_outputs(
         "method": "POST",
         "url": server.base_url + "/token",
     }
+
+
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+def test_a_path_parameter_is_read_back_as_sent(
+    compile_workflows: Callable[[Path], dict[str, ModuleType]], is_async: bool
+) -> None:
+    module = compile_workflows(FIXTURE)["echo_path"]
+    with ScriptedServer({"/jobs/a%20b%2Fc": [reply(200, {"state": "done"})]}) as server:
+        call = (module.echo_path_async if is_async else module.echo_path)(
+            job_id="a b/c", base_url=server.base_url
+        )
+        outputs = asyncio.run(call) if is_async else call
+    assert server.paths() == ["/jobs/a%20b%2Fc"]
+    assert outputs == {"sent": "a b/c"}
+
+
+def test_a_path_parameter_the_step_does_not_send_is_an_error(tmp_path: Path) -> None:
+    text = FIXTURE.read_text().replace("sent: $request.path.jobId", "sent: $request.path.id")
+    (tmp_path / "echo.arazzo.yaml").write_text(text)
+    (tmp_path / "jobs.openapi.yaml").write_text((FIXTURE.parent / "jobs.openapi.yaml").read_text())
+    found = compile_specs([tmp_path / "echo.arazzo.yaml"], render=False).diagnostics
+    assert [(d.code, d.message) for d in found if d.code == "AG605"] == [
+        ("AG605", "'$request.path.id': step 'poll' sends no path parameter 'id'")
+    ]

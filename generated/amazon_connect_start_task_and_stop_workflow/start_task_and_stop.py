@@ -19,7 +19,7 @@ import time
 import zlib
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal, TypedDict, TypeVar
-from urllib.parse import parse_qsl, quote, unquote_plus
+from urllib.parse import parse_qsl, quote, unquote, unquote_plus
 
 import httpx
 
@@ -536,6 +536,16 @@ def _fill(*parts: Any) -> str | None:
     return None if any(part is None for part in parts) else _text(*parts)
 
 
+#: The request extension that holds a step's path parameters as sent.
+_SENT_PATH: Final = "arazzo_gen.path"
+
+
+def _sent_path(request: httpx.Request, name: str) -> str | None:
+    """A path parameter the request was sent with (`$request.path.<name>`), decoded."""
+    sent = request.extensions.get(_SENT_PATH, {})
+    return unquote(sent[name]) if name in sent else None
+
+
 def _jsonable(value: Any) -> Any:
     """Mappings and tuples a caller passed in, as (new) dicts and lists json can write."""
     if isinstance(value, Mapping):
@@ -561,6 +571,8 @@ class _Request:
     content_type: str | None = None
     body: Any = None
     content: bytes | None = None
+    #: path parameters as sent (encoded), for `$request.path.<name>`
+    path_values: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def __repr__(self) -> str:
         return _request_repr(self)  # values of secrets redacted
@@ -603,6 +615,8 @@ class _Request:
         query = "&".join(piece for piece in (query, str(http.params)) if piece)
         if query:
             request.url = httpx.URL(url + "?" + query)
+        if self.path_values:
+            request.extensions[_SENT_PATH] = dict(self.path_values)
         cookies = [
             pair.strip() for piece in self.cookies if piece for pair in piece.split(";")
         ]

@@ -115,7 +115,7 @@ def _imports(workflow: ir.Workflow) -> Imports:
         imports.need(module)
     imports.need("collections.abc", "Callable", "Mapping")
     imports.need("typing", "Any", "Final", "Literal", "TypedDict", "TypeVar")
-    imports.need("urllib.parse", "parse_qsl", "quote", "unquote_plus")
+    imports.need("urllib.parse", "parse_qsl", "quote", "unquote", "unquote_plus")
     annotations = [i.type for i in workflow.inputs] + [o.type for o in workflow.outputs]
     annotations += [o.type for s in workflow.steps for o in s.outputs]
     for annotation in annotations:

@@ -112,6 +112,8 @@ def _request_value(expr: RequestRef) -> str:
         return f"response.request.headers.get({name})"
     if expr.source == "query":
         return f"response.request.url.params.get({name})"
+    if expr.source == "path":
+        return f"_sent_path(response.request, {name})"
     return _with_pointer("_read_sent_body(response.request)", expr.pointer)
 
 

@@ -14,9 +14,10 @@ import re
 
 from generator import ir, pysrc
 from generator.build.payloads import replace
+from generator.checks import response_expressions
 from generator.emit import pyexpr
 from generator.emit.imports import Imports
-from generator.expressions import InputRef, Template, unparse
+from generator.expressions import InputRef, RequestRef, Template, unparse
 
 _PATH_PARAMETER = re.compile(r"\{([^{}]+)\}")
 _DEFAULT_STYLES = ("simple", "form")
@@ -72,7 +73,21 @@ def request_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
         body_lines, body_args = _body(step.body, names)
         lines += body_lines
         args += body_args
+    read = _sent_path_names(step)
+    if read:
+        segments = {p.name: _segment_call(p, step, names) for p in step.params if p.name in read}
+        pairs = ", ".join(f"{pysrc.literal(n)}: {v}" for n, v in sorted(segments.items()))
+        args.append(f"path_values={{{pairs}}}")
     return [*lines, f"return _Request({', '.join(args)})"]
+
+
+def _sent_path_names(step: ir.Step) -> set[str]:
+    """The path parameters the step's response-time expressions read back."""
+    return {
+        e.name
+        for e in response_expressions(step)
+        if isinstance(e, RequestRef) and e.source == "path"
+    }
 
 
 # -- parameters ------------------------------------------------------------------------
@@ -99,6 +114,15 @@ def _param_value(node: ir.Value, names: pyexpr.Names) -> str:
     return pyexpr.value(node, names)
 
 
+def _segment_call(param: ir.Param, step: ir.Step, names: pyexpr.Names) -> str:
+    """The call that serializes a path parameter into its (encoded) part of the path."""
+    helper = {"label": "_label", "matrix": "_matrix"}.get(param.style, "_segment")
+    args = [_value(param, names), pysrc.literal(param.name), pysrc.literal(step.step_id)]
+    if param.explode:
+        args.append("explode=True")
+    return f"{helper}({', '.join(args)})"
+
+
 def _path(step: ir.Step, names: pyexpr.Names) -> str:
     params = {p.name: p for p in step.params if p.location == "path"}
     pieces = []
@@ -106,12 +130,7 @@ def _path(step: ir.Step, names: pyexpr.Names) -> str:
     for match in _PATH_PARAMETER.finditer(step.path):
         if match.start() > position:
             pieces.append(pysrc.literal(step.path[position : match.start()]))
-        param = params[match.group(1)]
-        helper = {"label": "_label", "matrix": "_matrix"}.get(param.style, "_segment")
-        args = [_value(param, names), pysrc.literal(param.name), pysrc.literal(step.step_id)]
-        if param.explode:
-            args.append("explode=True")
-        pieces.append(f"{helper}({', '.join(args)})")
+        pieces.append(_segment_call(params[match.group(1)], step, names))
         position = match.end()
     if position < len(step.path) or not pieces:
         pieces.append(pysrc.literal(step.path[position:]))
