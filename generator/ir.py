@@ -45,6 +45,8 @@ class Input:
     type: PyType
     required: bool
     description: str | None
+    #: the schema's `default`, used when the caller leaves the input out (a JSON value)
+    default: Const | None = None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from generator import ir, pysrc
 from generator.build.actions import step_actions
 from generator.build.calls import call_step, dependency_calls, same_api, with_api
 from generator.build.criteria import compile_criterion
+from generator.build.defaults import default_problem
 from generator.build.operations import Sources
 from generator.build.requests import read_body, read_params
 from generator.build.types import (
@@ -26,6 +27,7 @@ from generator.build.types import (
 from generator.build.values import read_expression, read_value
 from generator.checks import check_params, check_step_ids
 from generator.diagnostics import Diagnostics, Span
+from generator.load import join_pointer, split_pointer
 from generator.spec import arazzo as spec
 from generator.spec.openapi import Operation
 from generator.typemap import ANNOTATION_NAMES, STR, optional, schema_type
@@ -154,18 +156,18 @@ class WorkflowBuilder:
     # -- inputs ----------------------------------------------------------------------
 
     def _inputs(self, workflow: spec.Workflow) -> tuple[ir.Input, ...]:
-        schema = self._local(workflow.inputs)
+        schema, at = self._local_at(workflow.inputs, join_pointer(workflow.ptr, "inputs"))
         if not isinstance(schema, dict):
             return ()
-        properties = self._local(schema.get("properties"))
+        properties, at = self._local_at(schema.get("properties"), join_pointer(at, "properties"))
         if not isinstance(properties, dict):
             return ()
         listed = schema.get("required")
         required: list[Any] = listed if isinstance(listed, list) else []
         names = pysrc.Namespace(reserved=RUNTIME_PARAMETERS + _FUNCTION_NAMES + ANNOTATION_NAMES)
         inputs = []
-        for name, prop in properties.items():
-            prop = self._local(prop)
+        for name, raw in properties.items():
+            prop, where = self._local_at(raw, join_pointer(at, name))
             description = prop.get("description") if isinstance(prop, dict) else None
             inputs.append(
                 ir.Input(
@@ -174,23 +176,42 @@ class WorkflowBuilder:
                     type=schema_type(prop, self._local, inbound=True),
                     required=name in required,
                     description=description if isinstance(description, str) else None,
+                    default=self._default(name, prop, where),
                 )
             )
         return tuple(inputs)
 
+    def _default(self, name: str, prop: Any, pointer: str) -> ir.Const | None:
+        """An input's schema `default`, checked against its schema (AG614 when it fails)."""
+        if not isinstance(prop, dict) or "default" not in prop:
+            return None
+        problem = default_problem(self.doc.data, prop)
+        if problem is not None:
+            self.diagnostics.error(
+                "AG614",
+                self.span(join_pointer(pointer, "default")),
+                f"the default of input {name!r} does not fit its schema: {problem}",
+                "give a default the input's schema allows, or none",
+            )
+            return None
+        return ir.Const(prop["default"])
+
     def _local(self, schema: Any) -> Any:
         """Follow `$ref`s within the Arazzo document (e.g. to `components.inputs`)."""
+        return self._local_at(schema, "")[0]
+
+    def _local_at(self, schema: Any, pointer: str) -> tuple[Any, str]:
+        """`_local`, with the pointer of where the schema it returns is."""
         for _ in range(32):
             ref = schema.get("$ref") if isinstance(schema, dict) else None
             if not isinstance(ref, str):
-                return schema
+                return schema, pointer
             if not ref.startswith("#/"):
-                return None
-            schema = self.doc.data
-            for token in ref[2:].split("/"):
-                token = token.replace("~1", "/").replace("~0", "~")
+                return None, pointer
+            schema, pointer = self.doc.data, ref[1:]
+            for token in split_pointer(pointer):
                 schema = schema.get(token) if isinstance(schema, dict) else None
-        return None
+        return None, pointer
 
     # -- steps -----------------------------------------------------------------------
 

@@ -166,7 +166,8 @@ def _names(workflow: ir.Workflow) -> pyexpr.Names:
     inputs = {i.name: fields.claim(i.py_name) for i in workflow.inputs}
     steps = {s.step_id: fields.claim(s.py_name) for s in workflow.steps if s.outputs}
     outputs = {(s.step_id, o.name): o.py_name for s in workflow.steps for o in s.outputs}
-    optional = frozenset(i.name for i in workflow.inputs if not i.required)
+    # an input with a default always has a value
+    optional = frozenset(i.name for i in workflow.inputs if not i.required and i.default is None)
     ids = [s.step_id for s in workflow.steps]
     dependencies = {c.workflow_id: fields.claim(c.module + "_outputs") for c in workflow.depends_on}
     dependency_keys = {
@@ -295,7 +296,28 @@ def _state_fields(workflow: ir.Workflow, names: pyexpr.Names) -> list[dict[str, 
 
 
 def _input_type(item: ir.Input) -> str:
-    return (item.type if item.required else optional(item.type)).annotation()
+    """The input's type in `_State`: optional unless required or defaulted."""
+    kept = item.required or (item.default is not None and item.default.value is not None)
+    return (item.type if kept else optional(item.type)).annotation()
+
+
+def _parameter(item: ir.Input, names: pyexpr.Names) -> dict[str, str]:
+    """An input as a parameter of the workflow function, with its default: the schema's
+    when it has one (a mutable one is made anew for each call), else None."""
+    given = item.default.value if item.default is not None else None
+    default, value, annotation = "", item.py_name, _input_type(item)
+    if not item.required:
+        default = "None" if given is None else pysrc.literal(given)
+    if not item.required and isinstance(given, (dict, list)):
+        default, annotation = "None", optional(item.type).annotation()
+        value = f"{pysrc.literal(given)} if {item.py_name} is None else {item.py_name}"
+    return {
+        "name": item.py_name,
+        "annotation": annotation,
+        "default": default,
+        "state_field": names.inputs[item.name],
+        "value": value,
+    }
 
 
 #: Parameters the template gives every workflow function besides its inputs.
@@ -310,15 +332,7 @@ def _parameters(workflow: ir.Workflow, names: pyexpr.Names) -> list[dict[str, st
     clashes = sorted({i.py_name for i in ordered} & TEMPLATE_PARAMETERS)
     if clashes:  # build's RUNTIME_PARAMETERS must reserve every name in TEMPLATE_PARAMETERS
         raise pyexpr.EmitError(f"inputs named like runtime parameters: {clashes}")
-    return [
-        {
-            "name": i.py_name,
-            "annotation": _input_type(i),
-            "default": "" if i.required else "None",
-            "state_field": names.inputs[i.name],
-        }
-        for i in ordered
-    ]
+    return [_parameter(i, names) for i in ordered]
 
 
 def _step_context(step: ir.Step, names: pyexpr.Names) -> dict[str, Any]:
