@@ -3,7 +3,6 @@ actions, over real HTTP against a scripted server on 127.0.0.1, sync and async."
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -11,6 +10,7 @@ from typing import Any
 
 import pytest
 from scripted_server import ScriptedServer, reply
+from workflow_runner import Clock, run_workflow
 
 FIXTURE = Path(__file__).parent / "fixtures" / "behaviour" / "failures.arazzo.yaml"
 
@@ -20,29 +20,10 @@ def modules(compile_workflows: Callable[[Path], dict[str, ModuleType]]) -> dict[
     return compile_workflows(FIXTURE)
 
 
-class Clock:
-    """An injected `sleep` that records the waits instead of waiting."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-
-    async def sleep_async(self, seconds: float) -> None:
-        self.waits.append(seconds)
-
-
 def run(
     module: ModuleType, name: str, is_async: bool, clock: Clock | None, **arguments: Any
 ) -> Any:
-    if is_async:
-        if clock is not None:
-            arguments["sleep"] = clock.sleep_async
-        return asyncio.run(getattr(module, name + "_async")(**arguments))
-    if clock is not None:
-        arguments["sleep"] = clock.sleep
-    return getattr(module, name)(**arguments)
+    return run_workflow(module, name, is_async, clock, **arguments)
 
 
 ASYNC = pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])

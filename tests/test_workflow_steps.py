@@ -4,7 +4,6 @@ sync and async."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -12,6 +11,7 @@ from typing import Any
 
 import pytest
 from scripted_server import ScriptedServer, reply
+from workflow_runner import Clock, run_workflow
 
 from generator.pipeline import compile_specs
 
@@ -25,28 +25,8 @@ def modules(compile_workflows: Callable[[Path], dict[str, ModuleType]]) -> dict[
     return compile_workflows(FIXTURE)
 
 
-class Clock:
-    """An injected `sleep` that records the waits instead of waiting."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-
-    async def sleep_async(self, seconds: float) -> None:
-        self.waits.append(seconds)
-
-
 def run(module: ModuleType, is_async: bool, clock: Clock | None = None, **arguments: Any) -> Any:
-    name = module.__name__.rpartition(".")[2]
-    if is_async:
-        if clock is not None:
-            arguments["sleep"] = clock.sleep_async
-        return asyncio.run(getattr(module, name + "_async")(**arguments))
-    if clock is not None:
-        arguments["sleep"] = clock.sleep
-    return getattr(module, name)(**arguments)
+    return run_workflow(module, module.__name__.rpartition(".")[2], is_async, clock, **arguments)
 
 
 def fails(module: ModuleType, is_async: bool, **arguments: Any) -> Exception:
