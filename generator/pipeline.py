@@ -41,12 +41,14 @@ def display_root(specs: Iterable[Path]) -> Path:
     return Path(os.path.commonpath(resolved)) if resolved else Path.cwd()
 
 
-def allowed_folders(specs: Iterable[Path], sources: SourceOptions | None) -> tuple[Path, ...]:
+def allowed_folders(
+    specs: Iterable[Path], sources: SourceOptions | None, allow: Iterable[Path] = ()
+) -> tuple[Path, ...]:
     """The folders whose files documents may reference: the current directory, each
     folder in `specs` (a file's own folder), the folder of each `--source` file and
-    each `--allow-dir`. A spec is untrusted text: it must not make arazzo-gen read,
-    and show lines of, files elsewhere on the machine."""
-    folders = [Path.cwd(), *(p if p.is_dir() else p.parent for p in specs)]
+    each `--allow-dir` (and each folder in `allow`). A spec is untrusted text: it must
+    not make arazzo-gen read, and show lines of, files elsewhere on the machine."""
+    folders = [Path.cwd(), *(p if p.is_dir() else p.parent for p in specs), *allow]
     if sources is not None:
         folders += [path.parent for path in sources.overrides.values()]
         folders += sources.allowed_dirs
@@ -88,15 +90,18 @@ def compile_specs(
     render: bool = True,
     progress: Progress | None = None,
     sources: SourceOptions | None = None,
+    allow: Iterable[Path] = (),
 ) -> Result:
     """Build (and unless `render` is false, render) every workflow found in `specs`.
 
     `sources` enables `--source` overrides and fetching http(s) source urls; without
-    it a remote url is an error (AG109).
+    it a remote url is an error (AG109). `allow` adds folders whose files documents may
+    reference (`allowed_folders`).
     """
     result = Result()
     root = display_root(specs)
-    project = Project(root, result.diagnostics, sources, allowed_folders(specs, sources))
+    allowed = allowed_folders(specs, sources, allow)
+    project = Project(root, result.diagnostics, sources, allowed)
     documents = find_documents(specs, result.diagnostics, root)
     for index, path in enumerate(documents):
         if progress is not None:

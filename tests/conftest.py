@@ -11,6 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from corpus import case_folder
 from fake_connect import FakeConnect
 from hypothesis import settings
 
@@ -48,7 +49,8 @@ def compile_workflows(tmp_path: Path) -> Callable[[Path], dict[str, ModuleType]]
     """
 
     def compile_document(document: Path) -> dict[str, ModuleType]:
-        result = compile_specs([document])
+        # a corpus document may reference any file of its case (its folder otherwise)
+        result = compile_specs([document], allow=[case_folder(document)])
         errors = [d.render() for d in result.diagnostics if d.level is Level.ERROR]
         assert not errors, errors
         # A package name of its own per test, so generated modules never collide.
