@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from generator import ir
-from generator.diagnostics import Diagnostic, Level
+from generator.diagnostics import Level
 from generator.expressions import unparse
 from generator.pipeline import Result, compile_specs
 from generator.write import write_tree
@@ -389,45 +389,59 @@ def test_a_problem_in_a_used_operation_is_an_error(tmp_path: Path) -> None:
     assert result.workflows == []
 
 
-def _with_broken_ref(tmp_path: Path, old: str, new: str) -> list[Diagnostic]:
+def test_a_broken_ref_in_a_used_parameter_schema_is_an_error_at_the_ref(tmp_path: Path) -> None:
+    """A parameter's schema decides how it is serialized: a $ref there must resolve."""
     api = (FIXTURES / "api.openapi.yaml").read_text()
-    assert old in api
-    (tmp_path / "api.openapi.yaml").write_text(api.replace(old, new))
+    param = "          required: true\n          schema:\n            type: string\n"
+    assert api.count(param) == 1
+    api = api.replace(
+        param,
+        "          required: true\n          schema:\n"
+        "            $ref: '#/components/schemas/Missing'\n",
+    )
+    (tmp_path / "api.openapi.yaml").write_text(api)
     document = tmp_path / "operations.arazzo.yaml"
     document.write_text((FIXTURES / "operations.arazzo.yaml").read_text())
-    return compile_specs([document], render=False).diagnostics.sorted()
-
-
-def test_a_broken_ref_in_a_used_parameter_schema_is_an_error_at_the_ref(tmp_path: Path) -> None:
-    found = _with_broken_ref(
-        tmp_path,
-        "          required: true\n          schema:\n            type: string\n      responses:",
-        "          required: true\n          schema:\n"
-        "            $ref: '#/components/schemas/Missing'\n      responses:",
-    )
-    ref = [d for d in found if d.code == "AG203"]
-    assert [(d.span.line, d.message, d.hint) for d in ref] == [
+    result = compile_specs([document], render=False)
+    ref = [d for d in result.diagnostics.sorted() if d.code in ("AG203", "AG205")]
+    assert [(d.code, d.span.line, d.span.col, d.message, d.hint) for d in ref] == [
         (
+            "AG203",
             53,
+            13,
             "$ref '#/components/schemas/Missing' points to nothing",
             "fix the $ref; GET /items/{id} reads it",
         )
     ]
-    assert all(d.code != "AG202" for d in found)  # reported once, as AG203
+    assert all(d.code != "AG202" for d in result.diagnostics)  # reported once, as AG203
+    assert result.workflows == []
 
 
-def test_a_broken_ref_only_in_a_response_schema_types_outputs_any(tmp_path: Path) -> None:
-    """A response schema only types outputs: a $ref in it that points to nothing is
-    warning AG205, and the workflow is still generated."""
-    found = _with_broken_ref(
-        tmp_path,
+def test_a_broken_ref_in_a_response_schema_only_types_outputs(tmp_path: Path) -> None:
+    """A response schema types step outputs and nothing else: warning AG205, and what is
+    read through the $ref is `Any` (tests/test_lenient_repairs.py runs such a module)."""
+    api = (FIXTURES / "api.openapi.yaml").read_text()
+    api = api.replace(
         "                  token:\n                    type: string",
-        "                  token:\n                    $ref: '#/components/schemas/Missing'",
+        ("                  token:\n                    $ref: '#/components/schemas/Missing'"),
     )
-    assert [(d.code, d.span.line, d.span.col) for d in found if d.level is Level.ERROR] == []
-    loose = [d for d in found if d.code == "AG205"]
-    assert [(d.span.line, d.span.col) for d in loose] == [(63, 21)]
-    assert "typed Any" in loose[0].message
+    (tmp_path / "api.openapi.yaml").write_text(api)
+    document = tmp_path / "operations.arazzo.yaml"
+    document.write_text((FIXTURES / "operations.arazzo.yaml").read_text())
+    result = compile_specs([document], render=False)
+    ref = [d for d in result.diagnostics.sorted() if d.code in ("AG203", "AG205")]
+    assert [(d.code, str(d.level), d.span.line, d.span.col, d.message) for d in ref] == [
+        (
+            "AG205",
+            "warning",
+            63,
+            21,
+            "$ref '#/components/schemas/Missing' points to nothing; it is in a response "
+            "schema of GET /items/{id}, so what step outputs read through it is typed Any",
+        )
+    ]
+    assert result.diagnostics.error_count == 0
+    assert [w.workflow_id for w in result.workflows] == ["references"]
 
 
 def test_problems_found_in_the_validators_keyword_pass_are_located(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from generator import ir
@@ -79,17 +80,24 @@ _JSONPATH_FUNCTIONS = ("count", "length", "match", "search", "value")
 _XPATH_BINDERS = frozenset({"for", "let", "some", "every", "function"})
 
 
+#: Whether the value at a path (JSON pointer tokens) of a response body is an array by
+#: the OpenAPI document (see `build.types.typed_array`).
+ArrayCheck = Callable[[tuple[str, ...]], bool]
+
+
 def compile_criterion(
     criterion: Criterion,
     span: Span,
     diagnostics: Diagnostics,
     doc: Document | None = None,
+    arrays: ArrayCheck | None = None,
 ) -> ir.Criterion | None:
     """The IR of one Criterion Object, or None after reporting why it cannot compile.
 
     `span` is the criterion's own; with `doc`, errors inside the condition, the
-    context or the version point at the exact character."""
-    return _Compiler(criterion, span, diagnostics, doc).compile()
+    context or the version point at the exact character. `arrays` (for a step's
+    success criteria) tells which response values are arrays."""
+    return _Compiler(criterion, span, diagnostics, doc, arrays).compile()
 
 
 @dataclasses.dataclass
@@ -98,6 +106,7 @@ class _Compiler:
     span: Span
     diagnostics: Diagnostics
     doc: Document | None
+    arrays: ArrayCheck | None = None
 
     def at(self, field: str, offset: int = 0) -> Span:
         """The span of character `offset` of the criterion's string `field`
@@ -235,6 +244,9 @@ class _Compiler:
     def jsonpath(self, context: RuntimeExpr, dialect: str) -> ir.Criterion | None:
         query = self.criterion.condition
         if _compares_length(query):
+            length = self.array_length(query, context)
+            if length is not None:
+                return length
             self.diagnostics.error(
                 "AG413",
                 self.at("condition", query.rfind(".length")),
@@ -260,6 +272,50 @@ class _Compiler:
         if path is None and not self.check_jsonpath(query, dialect):
             return None
         return ir.QueryCriterion(context, query, self.span, "jsonpath", query, dialect, path)
+
+    def array_length(self, query: str, context: RuntimeExpr) -> ir.Criterion | None:
+        """`$.links.length == 5` where the OpenAPI document types `links` (in the response
+        body) as an array: `.length` can only be its length (an array has no members),
+        so it is compiled as the RFC 9535 query `$.links[?length($.links) == 5]`, with
+        warning AG410. Only where that query is exact: it selects the array's items, so
+        the comparison must imply at least one (`== n`, `>= n` with n >= 1, `> n`).
+        None (nothing reported) for anything else."""
+        if self.arrays is None or not (
+            isinstance(context, ResponseRef) and context.source == "body"
+        ):
+            return None
+        tokens, position = _segments(query)
+        operator = _OPERATOR.match(query, position)
+        if operator is None or not tokens or tokens[-1] != "length":
+            return None
+        try:
+            literal = parse_condition(query[operator.end() :])
+        except ExpressionError:
+            return None
+        count = literal.value if isinstance(literal, Lit) else None
+        op = operator.group(1)
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            return None
+        if not ((op in ("==", ">=") and count >= 1) or op == ">"):
+            return None
+        if not self.arrays((*(context.pointer or ()), *tokens[:-1])):
+            return None
+        path = query[: query.rfind(".length")]
+        rewritten = f"{path}[?length({path}) {op} {count}]"
+        if not self.check_jsonpath(rewritten, RFC9535):
+            return None
+        where = unparse(
+            dataclasses.replace(context, pointer=(*(context.pointer or ()), *tokens[:-1]))
+        )
+        self.diagnostics.warning(
+            "AG410",
+            self.at("condition", query.rfind(".length")),
+            f"{query!r} is not an RFC 9535 JSONPath query (a comparison outside a filter); "
+            f"the OpenAPI document types {where} as an array, so '.length' is its length: "
+            f"compiled as the RFC 9535 query {rewritten!r}",
+            f"write {rewritten!r}",
+        )
+        return ir.QueryCriterion(context, query, self.span, "jsonpath", rewritten, RFC9535)
 
     def check_jsonpath(self, query: str, dialect: str) -> bool:
         """Whether the library accepts the query (in the Goessner subset, for that dialect)."""
@@ -433,13 +489,20 @@ def _shifted(span: Span, offset: int) -> Span:
     return Span(span.file, span.line, span.col + offset, span.pointer) if span.line else span
 
 
-def _compares_length(text: str) -> bool:
-    """Whether `text` is a comparison like `$.items.length == 5` (outside a filter)."""
+def _segments(text: str) -> tuple[list[str], int]:
+    """The member names and indexes of the singular path `text` starts with (`$.a[0]`),
+    and where that path ends."""
     tokens: list[str] = []
     position = 1 if text.startswith("$") else len(text) + 1
     while match := _SEGMENT.match(text, position):
         tokens.append(next(group for group in match.groups() if group is not None))
         position = match.end()
+    return tokens, position
+
+
+def _compares_length(text: str) -> bool:
+    """Whether `text` is a comparison like `$.items.length == 5` (outside a filter)."""
+    tokens, position = _segments(text)
     return bool(tokens) and tokens[-1] == "length" and bool(_OPERATOR.match(text, position))
 
 

@@ -74,6 +74,26 @@ def response_schema(operation: Operation, status: str | None) -> Located | None:
     return None
 
 
+def typed_array(operation: Operation, resolver: Resolver, pointer: tuple[str, ...]) -> bool:
+    """Whether the value at `pointer` in a response body of `operation` is an array by
+    the OpenAPI document: every JSON response schema that describes it says so (only
+    `type: array`, perhaps nullable), and at least one does."""
+    described = False
+    for media in operation.responses.values():
+        for media_type, schema in media.items():
+            if "json" not in media_type or schema is None:
+                continue
+            found, _ = schema_at(schema.value, pointer, _resolver(resolver, schema))
+            if not isinstance(found, dict):
+                continue
+            kind = found.get("type")
+            kinds = set(kind) - {"null"} if isinstance(kind, list) else {kind}
+            if kinds != {"array"}:
+                return False
+            described = True
+    return described
+
+
 def _resolver(resolver: Resolver, where: Located) -> Any:
     def resolve(schema: dict[str, Any]) -> Any:
         try:

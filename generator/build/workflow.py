@@ -23,6 +23,7 @@ from generator.build.types import (
     expression_type,
     response_schema,
     success_status,
+    typed_array,
 )
 from generator.build.values import read_expression, read_value
 from generator.checks import check_params, check_step_ids
@@ -247,7 +248,7 @@ class WorkflowBuilder:
         self.source_urls[source] = next((url for url in servers if "://" in url), "")
         params = read_params(self, workflow, step, operation)
         body = read_body(self, step, operation)
-        criteria = self.criteria(step.success_criteria)
+        criteria = self.criteria(step.success_criteria, operation)
         body_schema = response_schema(operation, success_status(operation, criteria))
         outputs = self.read_outputs(step.outputs, scope, body_schema, operation)
         scope.step_outputs[step.step_id] = {o.name: o.type for o in outputs}
@@ -280,9 +281,16 @@ class WorkflowBuilder:
         self.criteria(step.success_criteria)
         self.read_outputs(step.outputs, scope, None, None)
 
-    def criteria(self, criteria: tuple[spec.Criterion, ...]) -> tuple[ir.Criterion, ...]:
+    def criteria(
+        self, criteria: tuple[spec.Criterion, ...], operation: Operation | None = None
+    ) -> tuple[ir.Criterion, ...]:
+        """Compiled criteria; with the step's `operation`, its response schemas tell
+        which values are arrays (for `$.items.length == 5`)."""
+        resolver = self.sources.resolver
+        arrays = (lambda path: typed_array(operation, resolver, path)) if operation else None
         compiled = (
-            compile_criterion(c, self.span(c.ptr), self.diagnostics, self.doc) for c in criteria
+            compile_criterion(c, self.span(c.ptr), self.diagnostics, self.doc, arrays)
+            for c in criteria
         )
         return tuple(c for c in compiled if c is not None)
 

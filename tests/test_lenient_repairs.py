@@ -1,0 +1,284 @@
+"""Repairs of non-standard forms real documents use, where the meaning is unambiguous:
+each compiles with a warning at its file:line:col naming what to write instead, and the
+generated module does exactly that meaning (over real HTTP, sync and async).
+
+* AG205: a `$ref` that points to nothing in a response schema (it only types outputs);
+* AG410: `$.length >= 2` on a value the OpenAPI document types as an array;
+* AG423: plain text as a workflow output;
+* AG424: `$workflows.X.outputs.y` in a workflow that does not list X in dependsOn.
+
+The forms that stay ambiguous stay errors (see also tests/test_leniency.py).
+
+Fixture: `tests/fixtures/lenient/repairs.arazzo.yaml` (+ `repairs.openapi.yaml`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from scripted_server import ScriptedServer, reply
+
+from generator import ir
+from generator.build.criteria import compile_criterion
+from generator.diagnostics import Diagnostics, Level, Span
+from generator.pipeline import Result, compile_specs
+from generator.spec.arazzo import Criterion
+from generator.write import write_tree
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "lenient" / "repairs.arazzo.yaml"
+ASYNC = pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+
+
+@pytest.fixture(scope="module")
+def compiled() -> Result:
+    return compile_specs([FIXTURE])
+
+
+def warnings(result: Result, code: str) -> list[tuple[str, int, int, str, str]]:
+    return [
+        (d.span.file, d.span.line, d.span.col, d.message, d.hint)
+        for d in result.diagnostics.sorted()
+        if d.code == code
+    ]
+
+
+def test_the_repairs_compile_with_warnings_only(compiled: Result) -> None:
+    assert compiled.diagnostics.error_count == 0, [
+        d.render() for d in compiled.diagnostics if d.level is Level.ERROR
+    ]
+    assert sorted(d.code for d in compiled.diagnostics) == [
+        "AG205",
+        "AG205",
+        "AG410",
+        "AG423",
+        "AG424",
+    ]
+    assert sorted(w.workflow_id for w in compiled.workflows) == ["list-orders", "summarize"]
+
+
+def test_dangling_refs_in_a_response_schema_are_warnings_at_the_ref(compiled: Result) -> None:
+    message = (
+        "$ref '#/components/schemas/{}' points to nothing; it is in a response schema of "
+        "GET /orders, so what step outputs read through it is typed Any"
+    )
+    hint = "fix the $ref; a response schema only types outputs, so generation goes on"
+    assert warnings(compiled, "AG205") == [
+        ("repairs.openapi.yaml", 23, 23, message.format("Order"), hint),
+        ("repairs.openapi.yaml", 27, 21, message.format("Owner"), hint),
+    ]
+    listing = next(w for w in compiled.workflows if w.workflow_id == "list-orders")
+    first, total = listing.steps[0].outputs
+    # read through the missing Order schema: Any, and not required to be there
+    assert (first.type.annotation(), first.required) == ("Any", False)
+    assert (total.type.annotation(), total.required) == ("int", True)
+
+
+def test_length_of_an_array_is_an_rfc9535_query(compiled: Result) -> None:
+    assert warnings(compiled, "AG410") == [
+        (
+            "repairs.arazzo.yaml",
+            17,
+            25,
+            "'$.length >= 2' is not an RFC 9535 JSONPath query (a comparison outside a "
+            "filter); the OpenAPI document types $response.body#/orders as an array, so "
+            "'.length' is its length: compiled as the RFC 9535 query '$[?length($) >= 2]'",
+            "write '$[?length($) >= 2]'",
+        )
+    ]
+    criterion = next(w for w in compiled.workflows if w.workflow_id == "list-orders")
+    compiled_query = criterion.steps[0].success_criteria[1]
+    assert isinstance(compiled_query, ir.QueryCriterion)
+    assert (compiled_query.kind, compiled_query.query) == ("jsonpath", "$[?length($) >= 2]")
+
+
+def test_plain_text_output_and_implicit_dependency_warnings(compiled: Result) -> None:
+    assert warnings(compiled, "AG423") == [
+        (
+            "repairs.arazzo.yaml",
+            25,
+            14,
+            "output 'state' is the text 'Done', not a runtime expression; it is that text "
+            "on every run",
+            "outputs are runtime expressions ('$steps.<id>.outputs.<name>', '$inputs.<name>', "
+            "...); a text that does not depend on the run has no standard form: compute the "
+            "output from the run or leave it out",
+        )
+    ]
+    assert warnings(compiled, "AG424") == [
+        (
+            "repairs.arazzo.yaml",
+            35,
+            14,
+            "'$workflows.list-orders.outputs.first' reads workflow 'list-orders', which "
+            "workflow 'summarize' does not list in dependsOn; read as depending on it: "
+            "'list-orders' runs first, with the inputs of the same names",
+            "add it: dependsOn: [list-orders]",
+        )
+    ]
+    summarize = next(w for w in compiled.workflows if w.workflow_id == "summarize")
+    assert [c.workflow_id for c in summarize.depends_on] == ["list-orders"]
+
+
+def test_the_repaired_modules_pass_mypy_strict(compiled: Result, tmp_path: Path) -> None:
+    write_tree(tmp_path / "repairs_out", compiled.files)
+    completed = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "repairs_out"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+# --- behaviour --------------------------------------------------------------------
+
+
+@pytest.fixture
+def modules(compile_workflows: Callable[[Path], dict[str, ModuleType]]) -> dict[str, ModuleType]:
+    return compile_workflows(FIXTURE)
+
+
+def run(module: ModuleType, name: str, is_async: bool, **arguments: Any) -> Any:
+    if is_async:
+        return asyncio.run(getattr(module, name + "_async")(**arguments))
+    return getattr(module, name)(**arguments)
+
+
+ORDERS = {"orders": [{"id": "o-1"}, {"id": "o-2", "note": 7}], "total": 2, "owner": "ann"}
+
+
+@ASYNC
+def test_outputs_through_a_missing_schema_and_a_constant_output(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    with ScriptedServer({"/orders": [reply(200, ORDERS)]}) as server:
+        outputs = run(modules["list_orders"], "list_orders", is_async, base_url=server.base_url)
+    assert outputs == {"first": "o-1", "total": 2, "state": "Done"}
+    assert server.paths() == ["/orders"]
+
+
+@ASYNC
+def test_a_value_the_missing_schema_would_describe_may_be_absent(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    """`first` is read through the missing Order schema: nothing says it is required."""
+    body = {"orders": [{"name": "no id"}, {"name": "other"}], "total": 2}
+    with ScriptedServer({"/orders": [reply(200, body)]}) as server:
+        outputs = run(modules["list_orders"], "list_orders", is_async, base_url=server.base_url)
+    assert outputs == {"first": None, "total": 2, "state": "Done"}
+
+
+@ASYNC
+@pytest.mark.parametrize(
+    ("orders", "holds"),
+    [([], False), ([{"id": "a"}], False), ([{"id": "a"}, {"id": "b"}], True)],
+    ids=["empty", "one", "two"],
+)
+def test_the_length_criterion_counts_the_array(
+    modules: dict[str, ModuleType], is_async: bool, orders: list[Any], holds: bool
+) -> None:
+    module = modules["list_orders"]
+    body = {"orders": orders, "total": len(orders)}
+    with ScriptedServer({"/orders": [reply(200, body)]}) as server:
+        if holds:
+            outputs = run(module, "list_orders", is_async, base_url=server.base_url)
+            assert outputs["first"] == "a"
+        else:
+            with pytest.raises(module.StepFailedError) as caught:
+                run(module, "list_orders", is_async, base_url=server.base_url)
+            assert "$.length >= 2" in str(caught.value)
+    assert server.paths() == ["/orders"]
+
+
+@ASYNC
+def test_a_workflow_output_read_without_depends_on_runs_that_workflow_first(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    script = {"/orders": [reply(200, ORDERS)], "/summary?first=o-1": [reply(200)]}
+    with ScriptedServer(script) as server:
+        outputs = run(modules["summarize"], "summarize", is_async, base_url=server.base_url)
+    assert server.paths() == ["/orders", "/summary?first=o-1"]
+    assert outputs == {"first": "o-1"}
+
+
+# --- what stays an error ------------------------------------------------------------
+
+
+ARRAY = ("data",)
+
+
+@pytest.mark.parametrize(
+    ("condition", "query", "array"),
+    [
+        ("$.length == 5", "$[?length($) == 5]", ARRAY),
+        ("$.length >= 1", "$[?length($) >= 1]", ARRAY),
+        ("$.length > 0", "$[?length($) > 0]", ARRAY),
+        ("$.items[0].length == 2", "$.items[0][?length($.items[0]) == 2]", (*ARRAY, "items", "0")),
+        # the query selects the array's items, so it is exact only where the
+        # comparison needs at least one: these stay errors
+        ("$.length == 0", None, None),
+        ("$.length < 5", None, None),
+        ("$.length <= 5", None, None),
+        ("$.length != 5", None, None),
+        ("$.length >= 0", None, None),
+        ("$.length == 'five'", None, None),
+    ],
+)
+def test_which_length_comparisons_are_compiled(
+    condition: str, query: str | None, array: tuple[str, ...] | None
+) -> None:
+    criterion = Criterion(condition, "$response.body#/data", "jsonpath", "/c")
+    diagnostics = Diagnostics()
+    paths: list[tuple[str, ...]] = []
+
+    def arrays(path: tuple[str, ...]) -> bool:
+        paths.append(path)
+        return True
+
+    found = compile_criterion(criterion, Span("f.yaml"), diagnostics, arrays=arrays)
+    if query is None:
+        assert found is None
+        assert [d.code for d in diagnostics] == ["AG413"]
+    else:
+        assert isinstance(found, ir.QueryCriterion) and found.query == query
+        assert [d.code for d in diagnostics] == ["AG410"]
+        assert paths == [array]
+
+
+def test_length_stays_an_error_unless_the_schema_says_array() -> None:
+    criterion = Criterion("$.length == 5", "$response.body#/data", "jsonpath", "/c")
+    for arrays in (None, lambda path: False):
+        diagnostics = Diagnostics()
+        found = compile_criterion(criterion, Span("f.yaml"), diagnostics, arrays=arrays)
+        assert found is None
+        assert [d.code for d in diagnostics] == ["AG413"]
+    # a context that is not the response body: its type is not known from a schema
+    other = Criterion("$.length == 5", "$inputs.items", "jsonpath", "/c")
+    diagnostics = Diagnostics()
+    assert compile_criterion(other, Span("f.yaml"), diagnostics, arrays=lambda p: True) is None
+    assert [d.code for d in diagnostics] == ["AG413"]
+
+
+def test_an_output_holding_a_dollar_stays_an_expression_error(tmp_path: Path) -> None:
+    for name in ("repairs.arazzo.yaml", "repairs.openapi.yaml"):
+        text = (FIXTURE.parent / name).read_text()
+        (tmp_path / name).write_text(text.replace("state: Done", "state: costs $5"))
+    result = compile_specs([tmp_path / "repairs.arazzo.yaml"], render=False)
+    errors = [
+        (d.code, d.span.line, d.message)
+        for d in result.diagnostics.sorted()
+        if d.level is Level.ERROR
+    ]
+    assert errors == [
+        ("AG400", 25, "invalid runtime expression 'costs $5': a runtime expression must "
+         "start with '$'"),
+    ]  # fmt: skip
