@@ -158,13 +158,18 @@ STEP = (
             "workflow 'b' needs input(s) k",
         ),
         (
+            "- workflowId: a\n" + STEP + "  outputs: {x: $workflows.a.outputs.y}\n",
+            "AG611",
+            "'$workflows.a.outputs.y' has no value here",
+        ),
+        (  # b becomes a dependency (warning AG424), which has no output y
             "- workflowId: a\n" + STEP + "  outputs: {x: $workflows.b.outputs.y}\n"
             "- workflowId: b\n" + STEP,
-            "AG424",  # read as a dependency, which has no output y
-            "'$workflows.b.outputs.y' reads workflow 'b', which workflow 'a' does not list",
+            "AG612",
+            "'$workflows.b.outputs.y': dependency 'b' has no output 'y'",
         ),
     ],
-    ids=["cycle", "unknown", "unknown-input", "missing-input", "not-listed-dependency"],
+    ids=["cycle", "unknown", "unknown-input", "missing-input", "itself", "no-such-output"],
 )
 def test_call_errors_are_reported(tmp_path: Path, workflows: str, code: str, message: str) -> None:
     result = compile_specs([write_document(tmp_path, workflows)], render=False)

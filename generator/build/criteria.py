@@ -10,7 +10,10 @@
   which the generated module then imports too. Real documents often write a
   comparison outside any filter (`$.Contact.Id != null`), which is not a valid
   query: where such a text has one meaning, a comparison of the value at that
-  path, it is compiled as that comparison with warning AG410.
+  path, it is compiled as that comparison with warning AG410. `$.items.length >= 2`
+  is compiled (AG410 too) only where the step's OpenAPI response types `items` as an
+  array, as the RFC 9535 query `$.items[?length($.items) >= 2]`, and only where that
+  query is exact; elsewhere `.length` is ambiguous (AG413).
   `version: draft-goessner-dispatch-jsonpath-00` is accepted for queries in the
   part of that draft RFC 9535 shares, and evaluated with RFC 9535 semantics.
 * xpath: XPath 3.1 (or `xpath-30`, `xpath-20`, `xpath-10`), checked with the
