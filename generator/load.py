@@ -527,6 +527,15 @@ def read_text(path: Path) -> str:
         raise LoadError("file is not UTF-8 text", line, 1) from None
 
 
+def resolved(path: Path) -> Path | None:
+    """`path` made absolute, `..` and symlinks resolved; None when it cannot name a file
+    (it holds a NUL character, say)."""
+    try:
+        return path.resolve()
+    except (ValueError, OSError):
+        return None
+
+
 @dataclass
 class Loader:
     """Loads each file once per run; shared by every stage that reads documents."""
@@ -547,7 +556,15 @@ class Loader:
         `url`); a missing or unreadable file is reported there, since that is the
         line a person has to fix.
         """
-        key = path.resolve()
+        key = resolved(path)
+        if key is None:  # a NUL in the path, say: no file has that name
+            self.diagnostics.error(
+                "AG002",
+                via if via is not None else Span(repr(str(path))[1:-1][-200:]),
+                f"cannot load {str(path)[-200:]!r}: it is not a usable file path",
+                "check the url; a path cannot hold a NUL character",
+            )
+            return None
         if self.allowed and not any(key.is_relative_to(folder) for folder in self.allowed):
             self._refuse(key, via)
             return None

@@ -59,7 +59,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from generator.cache import default_cache_dir
 from generator.diagnostics import Span, display_path
-from generator.load import Document, Loader, LoadError, join_pointer
+from generator.load import Document, Loader, LoadError, join_pointer, resolved
 
 #: Schemes that are fetched; any other URL is an error.
 FETCHED_SCHEMES = ("http", "https")
@@ -165,7 +165,8 @@ class SourceLoader(Loader):
     fetched: dict[str, Path | SourceError] = field(default_factory=dict)
 
     def load(self, path: Path, via: Span | None = None) -> Document | None:
-        url = self.urls.get(path.resolve())
+        key = resolved(path)
+        url = self.urls.get(key) if key is not None else None
         if url is not None:
             return self.load_url(url, via)
         return super().load(path, via)

@@ -116,3 +116,18 @@ def test_allow_dirs_can_be_set_in_pyproject(
     monkeypatch.chdir(project)
     result = _generate(specs)
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("where", ["source url", "$ref"])
+def test_a_nul_in_a_path_is_an_error_not_a_crash(tmp_path: Path, where: str) -> None:
+    if where == "source url":
+        specs = _layout(tmp_path, _source_url('"./api\\0.openapi.yaml"'))
+    else:
+        nul_ref = '{$ref: "schemas\\0.yaml#/Thing"}'
+        specs = _layout(
+            tmp_path, openapi=OPENAPI.replace('{$ref: "#/components/schemas/Thing"}', nul_ref)
+        )
+    result = _generate(specs)
+    assert result.exit_code == 1, result.output
+    assert "error[AG002]" in result.output and "not a usable file path" in result.output
+    assert "internal error" not in result.output and "Traceback" not in result.output

@@ -238,7 +238,7 @@ class Project:
             return self.loader.load(override.resolve(), via=span)
         url = self._remote_url(document, source)
         if url is None:
-            return self.loader.load((document.doc.path.parent / source.url).resolve(), via=span)
+            return self.loader.load(document.doc.path.parent / source.url, via=span)
         if not isinstance(self.loader, SourceLoader):
             self.diagnostics.error(
                 "AG109",

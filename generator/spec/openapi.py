@@ -252,7 +252,7 @@ class Resolver:
             ):  # a $ref in a fetched document, or to an absolute http(s) URL
                 loaded = self.loader.load_url(url, via=via)
             else:
-                target = (found.doc.path.parent / unquote(file_part)).resolve()
+                target = found.doc.path.parent / unquote(file_part)
                 loaded = self.loader.load(target, via=via)
             if loaded is None:
                 raise RefError(f"cannot load $ref target {file_part!r}", found.span)
