@@ -26,6 +26,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from typecheck import assert_mypy_strict
 
 from generator import ir
 from generator.build.criteria import singular_path
@@ -724,15 +725,7 @@ def test_modules_with_regex_jsonpath_and_xpath_pass_mypy_strict_and_ruff(
     text = "\n".join(result.files.values())
     for needed in ("import jsonpath_rfc9535", "import elementpath", "re.compile("):
         assert needed in text
-    mypy = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "out"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert mypy.returncode == 0, mypy.stdout + mypy.stderr
+    assert_mypy_strict(out)
     ruff = subprocess.run(
         [
             sys.executable,

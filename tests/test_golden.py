@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from typecheck import assert_mypy_strict
 
 from generator.pipeline import compile_specs
 
@@ -41,15 +42,7 @@ def test_output_does_not_depend_on_the_working_directory(
 
 
 def test_generated_code_passes_mypy_strict() -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "generated"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert_mypy_strict(REPO / "generated")
 
 
 def test_generated_code_passes_ruff() -> None:

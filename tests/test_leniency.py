@@ -10,11 +10,10 @@ Fixtures: `tests/fixtures/lenient/`.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from typecheck import assert_mypy_strict
 
 from generator import ir
 from generator.diagnostics import Level
@@ -220,15 +219,7 @@ def test_ids_outside_the_recommended_characters(expressions: Result) -> None:
 
 def test_the_lenient_modules_pass_mypy_strict(expressions: Result, tmp_path: Path) -> None:
     write_tree(tmp_path / "lenient_out", expressions.files)
-    completed = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "lenient_out"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert_mypy_strict(tmp_path / "lenient_out")
 
 
 # --- operations -------------------------------------------------------------------

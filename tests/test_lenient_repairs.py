@@ -15,8 +15,6 @@ Fixture: `tests/fixtures/lenient/repairs.arazzo.yaml` (+ `repairs.openapi.yaml`)
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -24,6 +22,7 @@ from typing import Any
 
 import pytest
 from scripted_server import ScriptedServer, reply
+from typecheck import assert_mypy_strict
 
 from generator import ir
 from generator.build.criteria import compile_criterion
@@ -128,15 +127,7 @@ def test_plain_text_output_and_implicit_dependency_warnings(compiled: Result) ->
 
 def test_the_repaired_modules_pass_mypy_strict(compiled: Result, tmp_path: Path) -> None:
     write_tree(tmp_path / "repairs_out", compiled.files)
-    completed = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "repairs_out"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert_mypy_strict(tmp_path / "repairs_out")
 
 
 # --- behaviour --------------------------------------------------------------------
