@@ -70,6 +70,10 @@ class Replacement:
     pointer: tuple[str, ...]  # RFC 6901 tokens; "-" appends to an array
     value: Value
     span: Span
+    #: An XML payload's replacement: its XPath 3.1 target (checked when generating), and
+    #: the namespace prefixes the target's names use (those the payload text declares).
+    xpath: str = ""
+    namespaces: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Behaviour: an optional input the caller leaves out is never sent as null, in a JSON
-payload's string template or as the whole payload (over HTTP, sync and async)."""
+payload's string template, a replacement's template or as the whole payload (over HTTP,
+sync and async)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,23 @@ def test_a_member_template_with_an_omitted_input_is_left_out(
     module = compile_workflows(FIXTURE)["reprint"]
     server = _submit(module, "reprint", is_async, **inputs)
     assert [json.loads(body) for body in server.bodies] == [sent]
+
+
+@ASYNC
+@pytest.mark.parametrize(
+    ("inputs", "document"),
+    [({}, "untitled.pdf"), ({"name": "a"}, "a.pdf")],
+    ids=["omitted", "given"],
+)
+def test_a_replacement_template_with_an_omitted_input_keeps_the_payload(
+    compile_workflows: Callable[[Path], dict[str, ModuleType]],
+    is_async: bool,
+    inputs: dict[str, str],
+    document: str,
+) -> None:
+    module = compile_workflows(FIXTURE)["relabel"]
+    server = _submit(module, "relabel", is_async, **inputs)
+    assert [json.loads(body) for body in server.bodies] == [{"document": document, "copies": 1}]
 
 
 @ASYNC

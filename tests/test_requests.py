@@ -536,6 +536,68 @@ def test_xml_template_escapes_values(
     )
 
 
+XML_ORDER = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<!-- an order -->\n'
+    '<p:order xmlns:p="urn:orders" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+    "id=\"{id}\" note='{note}'>\n"
+    '  <p:item sku="{sku}"><p:qty>{qty}</p:qty><p:name>{name}</p:name></p:item>\n'
+    '  <p:item sku="b"><p:qty >{qty}</p:qty ></p:item>\n'
+    '  <p:owner xsi:type="p:Person">{owner}</p:owner>\n'
+    "</p:order>\n"
+)
+
+
+@MODES
+def test_xpath_replacements_set_element_text_and_attributes(
+    bodies: dict[str, ModuleType], server: Recorder, is_async: bool
+) -> None:
+    module = bodies["xml_replacements"]
+    name = "</p:name><evil a=\"1\"/> & 'quoted' é"
+    run(module, is_async, sku="a&b", id=7, qty=3, name=name, base_url=server.base_url)
+    received = server.last()
+    assert received.header("Content-Type") == "application/xml"
+    # everything but the targets is sent as written (declaration, comment, prefixes,
+    # the QName in xsi:type, quotes); values are XML text, never markup
+    expected = XML_ORDER.format(
+        id="7",
+        note="keep",  # the optional input was left out: the payload keeps its value
+        sku="a&amp;b",
+        qty="3",
+        name="&lt;/p:name&gt;&lt;evil a=&quot;1&quot;/&gt; &amp; &apos;quoted&apos; é",
+        owner="<first>x</first>",
+    )
+    assert received.body.decode() == expected
+
+    run(module, is_async, sku="s", id=1, qty=2, name="n", owner="Ann", note="a\tb\nc",
+        base_url=server.base_url)  # fmt: skip
+    expected = XML_ORDER.format(
+        id="1", note="a&#9;b&#10;c", sku="s", qty="2", name="n", owner="by Ann"
+    )
+    assert server.last().body.decode() == expected
+
+
+@MODES
+def test_xpath_replacements_on_a_document_given_at_run_time(
+    bodies: dict[str, ModuleType], server: Recorder, is_async: bool
+) -> None:
+    module = bodies["xml_document_replacements"]
+    doc = '<d:doc xmlns:d="urn:d"><d:value>old</d:value><d:value/></d:doc>'
+    run(module, is_async, doc=doc, v="<new>", base_url=server.base_url)
+    assert server.last().body == (
+        b'<d:doc xmlns:d="urn:d"><d:value>&lt;new&gt;</d:value>'
+        b"<d:value>&lt;new&gt;</d:value></d:doc>"
+    )
+    server.received.clear()
+    with pytest.raises(module.WorkflowError, match=r"'/Q\{urn:d\}doc/\*:value' selects nothing"):
+        run(module, is_async, doc='<doc xmlns="urn:other"/>', v="x", base_url=server.base_url)
+    not_xml = "cannot be applied: the payload is not well-formed XML"
+    with pytest.raises(module.WorkflowError, match=not_xml):
+        run(module, is_async, doc="<d:doc", v="x", base_url=server.base_url)
+    with pytest.raises(module.WorkflowError, match=r"\$inputs.v holds '\\x00'"):
+        run(module, is_async, doc=doc, v="a\x00", base_url=server.base_url)
+    assert server.received == []
+
+
 def test_a_missing_template_value_fails_before_sending(
     bodies: dict[str, ModuleType], server: Recorder
 ) -> None:
@@ -611,9 +673,32 @@ GENERATION_ERRORS = {
         "an embedded expression in a member name of a JSON payload written as text "
         "is not supported yet",
     ),
-    "4/steps/0/requestBody/replacements": (
-        "AG500",
-        "an XPath replacement target is not supported yet",
+    "4/steps/0/requestBody/replacements/0/target": (
+        "AG315",
+        "replacement target '/a/b[' is not a valid XPath 3.1 expression: "
+        "unexpected end of source (err:XPST0003)",
+    ),
+    "4/steps/0/requestBody/replacements/1/target": (
+        "AG315",
+        "replacement target '/a/q:c' is not a valid XPath 3.1 expression: "
+        "prefix 'q' is not declared (err:XPST0081)",
+    ),
+    "4/steps/0/requestBody/replacements/2/target": (
+        "AG315",
+        "replacement target '/a/missing' selects nothing in the payload",
+    ),
+    "4/steps/0/requestBody/replacements/3/target": (
+        "AG315",
+        "replacement target '/a/b/text()' selects a text node, not an element or attribute",
+    ),
+    "4/steps/0/requestBody/replacements/4/target": (
+        "AG315",
+        "replacement target '/a/b[. = $v]' reads variable $v, which nothing binds",
+    ),
+    "4/steps/0/requestBody/replacements/5/target": (
+        "AG315",
+        "replacement target 'count(/a/b)' selects a value '1' (int), not an element or "
+        "attribute",
     ),
     "5/steps/0/requestBody/replacements/0/target": (
         "AG315",
@@ -651,6 +736,11 @@ GENERATION_ERRORS = {
     "10/steps/0/requestBody": (
         "AG500",
         "the charset of 'text/plain; charset=no-such-charset' is not supported yet",
+    ),
+    "11/steps/0/requestBody/replacements": (
+        "AG315",
+        "replacements need a JSON or XML payload; this one is text (text/plain), "
+        "which no target can point into",
     ),
 }
 

@@ -4,7 +4,8 @@ Parameters get their OpenAPI serialization (`style`, `explode`, `allowReserved`,
 or a `content` media type) from the operation, checked here so the emitter can
 call one runtime helper per style. Bodies get a kind from their content type
 (json, form, multipart, text, xml, binary); a JSON payload written as text is
-parsed into a value tree, and payload replacements are checked against it.
+parsed into a value tree, and payload replacements are checked against it (an XML
+payload's XPath targets in `build.xml_targets`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from generator.build.payloads import (
     replace,
 )
 from generator.build.values import read_value
+from generator.build.xml_targets import xml_replacements
 from generator.diagnostics import Span
 from generator.expressions import Template
 from generator.spec import arazzo as spec
@@ -339,11 +341,16 @@ def _replacements(
     """The Payload Replacement Objects, checked by applying them to the literal tree."""
     if not body.replacements:
         return ()
-    if kind in ("text", "xml", "binary"):
-        what = (
-            "an XPath replacement target" if kind == "xml" else f"a replacement in a {kind} payload"
+    if kind == "xml":
+        return xml_replacements(builder, body, payload)
+    if kind in ("text", "binary"):
+        builder.diagnostics.error(
+            "AG315",
+            builder.span(f"{body.ptr}/replacements"),
+            f"replacements need a JSON or XML payload; this one is {kind} "
+            f"({body.content_type or 'no contentType'}), which no target can point into",
+            "write the values into the payload with {$...}, or use a JSON or XML contentType",
         )
-        builder.unsupported(f"{body.ptr}/replacements", what)
         return None
     replacements = []
     tree: ir.Value | None = payload

@@ -15,6 +15,7 @@ from typing import Any
 from generator import ir, pysrc
 from generator.checks import response_expressions
 from generator.emit import pyexpr
+from generator.emit.body import replacement_constants
 from generator.emit.calls import (
     call_expression,
     call_lines,
@@ -47,7 +48,7 @@ def module_context(workflow: ir.Workflow) -> dict[str, Any]:
         "third_party_imports": imports.section(stdlib=False),
         "local_imports": imports.local_section(),
         "runtime_features": sorted(set(features)),
-        "criteria_constants": pyexpr.criteria_constants(workflow),
+        "criteria_constants": pyexpr.criteria_constants(workflow) + replacement_constants(workflow),
         "has_retries": _has_retries(workflow),
         "has_failure_end": _has_failure_end(workflow),
         "has_calls": any(s.call for s in workflow.steps),
