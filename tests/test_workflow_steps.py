@@ -309,7 +309,7 @@ CALLEE = (
 )
 
 
-def compile_caller(tmp_path: Path, step: str) -> list[tuple[str, str, str]]:
+def compile_caller(tmp_path: Path, step: str, callee: str = CALLEE) -> list[tuple[str, str, str]]:
     """Compile a document whose workflow `caller` has one step running `callee`; its
     errors as (code, JSON pointer, message)."""
     (tmp_path / "jobs.openapi.yaml").write_text((FIXTURE.parent / "jobs.openapi.yaml").read_text())
@@ -317,7 +317,7 @@ def compile_caller(tmp_path: Path, step: str) -> list[tuple[str, str, str]]:
     document.write_text(
         "arazzo: 1.0.1\ninfo: {title: t, version: '1'}\n"
         "sourceDescriptions: [{name: jobs, url: jobs.openapi.yaml, type: openapi}]\n"
-        "workflows:\n" + CALLEE + "- workflowId: caller\n  steps:\n  - stepId: run\n"
+        "workflows:\n" + callee + "- workflowId: caller\n  steps:\n  - stepId: run\n"
         "    workflowId: callee\n" + step
     )
     result = compile_specs([document], render=False)
@@ -362,3 +362,58 @@ def test_what_a_workflow_steps_criteria_cannot_read(
     found = compile_caller(tmp_path, step)
     assert [(c, p) for c, p, _ in found if c.startswith("AG6")] == [(code, pointer)], found
     assert message in next(m for c, _, m in found if c == code)
+
+
+# --- reusable parameters on a workflow step -------------------------------------------
+
+
+@ASYNC
+def test_reusable_parameters_give_the_workflows_inputs(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    """`reference: $components.parameters.jobId` names the callee's input; its `value`
+    override wins, and without one the component's own value is used."""
+    script = {"/jobs/j1": [DONE], "/jobs/standing": [QUEUED]}
+    with ScriptedServer(script) as server:
+        outputs = run(
+            modules["reusable_arguments"], is_async, job_id="j1", base_url=server.base_url
+        )
+    assert outputs == {"first": "done", "fixed": "queued"}
+    assert server.paths() == ["/jobs/j1", "/jobs/standing"]
+
+
+COMPONENTS = "components:\n  parameters:\n    job: {name: jobId, value: a}\n    other: {name: nope, value: b}\n"
+
+
+@pytest.mark.parametrize(
+    ("step", "code", "pointer", "message"),
+    [
+        (
+            "    parameters: [{reference: $components.parameters.missing}]\n",
+            "AG306",
+            "/workflows/1/steps/0/parameters/0",
+            "reference '$components.parameters.missing' names no entry of components.parameters",
+        ),
+        (
+            "    parameters: [{reference: $components.parameters.other}]\n",
+            "AG332",
+            "/workflows/1/steps/0/parameters/0",
+            "workflow 'callee' has no input 'nope'",
+        ),
+        (
+            "    parameters: [{reference: $components.parameters.job}, {name: jobId, value: c}]\n",
+            "AG312",
+            "/workflows/1/steps/0/parameters/1",
+            "input 'jobId' of workflow 'callee' is given twice",
+        ),
+    ],
+    ids=["unknown-component", "unknown-input", "given-twice"],
+)
+def test_bad_parameters_of_a_workflow_step_are_errors_at_their_place(
+    tmp_path: Path, step: str, code: str, pointer: str, message: str
+) -> None:
+    callee = CALLEE.replace(
+        "  steps:", "  inputs: {type: object, properties: {jobId: {}}}\n  steps:"
+    )
+    found = compile_caller(tmp_path, step + COMPONENTS, callee)
+    assert [(c, p, m) for c, p, m in found if c == code] == [(code, pointer, message)], found

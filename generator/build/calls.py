@@ -119,32 +119,55 @@ def _remote_callee(builder: WorkflowBuilder, reference: str, pointer: str) -> ir
 def call_for_step(
     builder: WorkflowBuilder, step: spec.Step, callee: ir.Workflow, same_api: bool
 ) -> ir.WorkflowCall | None:
+    """The call of a step with `workflowId`: each parameter (inline, or a reusable one
+    from `components.parameters` with its `value` override) is the callee's input of
+    that name."""
     inputs = {i.name: i for i in callee.inputs}
     args = []
+    given: set[str] = set()
     ok = True
     for entry in step.parameters:
-        if isinstance(entry, spec.Reusable):
-            builder.unsupported(entry.ptr, "a reusable parameter on a step that runs a workflow")
+        argument = _argument(builder, entry, callee, inputs)
+        if argument is None:
             ok = False
             continue
-        target = inputs.get(entry.name)
-        if target is None:
+        target, value = argument
+        if target.name in given:
             builder.diagnostics.error(
-                "AG332",
+                "AG312",
                 builder.span(entry.ptr),
-                f"workflow {callee.workflow_id!r} has no input {entry.name!r}",
-                f"its inputs: {', '.join(inputs) or 'none'}",
+                f"input {target.name!r} of workflow {callee.workflow_id!r} is given twice",
+                "give each input once",
             )
             ok = False
-            continue
-        value = read_value(builder.doc, f"{entry.ptr}/value", entry.value, builder.diagnostics)
-        if value is None:
-            ok = False
-            continue
+        given.add(target.name)
         args.append((target.py_name, value))
-    given = {entry.name for entry in step.parameters if isinstance(entry, spec.Parameter)}
     ok = _require_inputs(builder, callee, given, step.ptr) and ok
     return _call(callee, tuple(args), same_api, builder.span(step.ptr)) if ok else None
+
+
+def _argument(
+    builder: WorkflowBuilder,
+    entry: spec.Parameter | spec.Reusable,
+    callee: ir.Workflow,
+    inputs: Mapping[str, ir.Input],
+) -> tuple[ir.Input, ir.Value] | None:
+    """The callee's input a step parameter gives, and its value; None after an error."""
+    resolved = builder.parameter(entry)
+    if resolved is None:
+        return None
+    found, raw, pointer = resolved
+    target = inputs.get(found.name)
+    if target is None:
+        builder.diagnostics.error(
+            "AG332",
+            builder.span(entry.ptr),
+            f"workflow {callee.workflow_id!r} has no input {found.name!r}",
+            f"its inputs: {', '.join(inputs) or 'none'}",
+        )
+        return None
+    value = read_value(builder.doc, pointer, raw, builder.diagnostics)
+    return (target, value) if value is not None else None
 
 
 def call_for_dependency(

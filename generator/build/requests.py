@@ -207,16 +207,10 @@ def _literal_fits(builder: WorkflowBuilder, param: ir.Param, style: str) -> bool
 
 
 def _parameter(builder: WorkflowBuilder, entry: spec.Parameter | spec.Reusable) -> ir.Param | None:
-    found = (
-        builder.component(entry, "parameters", builder.document.components.parameters)
-        if isinstance(entry, spec.Reusable)
-        else entry
-    )
-    if found is None:
+    resolved = builder.parameter(entry)
+    if resolved is None:
         return None
-    raw, pointer = found.value, f"{found.ptr}/value"
-    if isinstance(entry, spec.Reusable) and entry.has_value:
-        raw, pointer = entry.value, f"{entry.ptr}/value"
+    found, raw, pointer = resolved
     span = builder.span(entry.ptr)
     if found.location is None:
         builder.diagnostics.error(

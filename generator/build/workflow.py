@@ -294,6 +294,22 @@ class WorkflowBuilder:
         )
         return tuple(c for c in compiled if c is not None)
 
+    def parameter(
+        self, entry: spec.Parameter | spec.Reusable
+    ) -> tuple[spec.Parameter, Any, str] | None:
+        """A step's parameter with a reusable one resolved: the Parameter Object, and its
+        raw value and that value's pointer (a reusable one's `value` overrides)."""
+        found = (
+            self.component(entry, "parameters", self.document.components.parameters)
+            if isinstance(entry, spec.Reusable)
+            else entry
+        )
+        if found is None:
+            return None
+        if isinstance(entry, spec.Reusable) and entry.has_value:
+            return found, entry.value, f"{entry.ptr}/value"
+        return found, found.value, f"{found.ptr}/value"
+
     def component(self, entry: spec.Reusable, kind: str, table: Mapping[str, _T]) -> _T | None:
         """The entry of `components.<kind>` a Reusable Object references."""
         prefix = f"$components.{kind}."
