@@ -382,7 +382,10 @@ def test_reusable_parameters_give_the_workflows_inputs(
     assert server.paths() == ["/jobs/j1", "/jobs/standing"]
 
 
-COMPONENTS = "components:\n  parameters:\n    job: {name: jobId, value: a}\n    other: {name: nope, value: b}\n"
+COMPONENTS = (
+    "components:\n  parameters:\n"
+    "    job: {name: jobId, value: a}\n    other: {name: nope, value: b}\n"
+)
 
 
 @pytest.mark.parametrize(
