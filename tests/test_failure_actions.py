@@ -135,3 +135,37 @@ def test_a_second_401_is_not_retried_again(modules: dict[str, ModuleType]) -> No
     with ScriptedServer(script) as server, pytest.raises(module.StepFailedError):
         run(module, "refresh_and_retry", False, Clock(), job_id="5", base_url=server.base_url)
     assert server.paths() == ["/jobs/5", "/token", "/jobs/5"]
+
+
+# --- the step a retry runs first: its own actions -------------------------------------
+
+REFRESH_CASES = {
+    # its success goto is for the normal flow: after it, the retried step runs again
+    "succeeds": ([reply(200, {"token": "t"})], ["/jobs/5", "/token", "/jobs/5"]),
+    # its own retry runs it again, then the retried step
+    "retried": ([reply(503), reply(200)], ["/jobs/5", "/token", "/token", "/jobs/5"]),
+    # its failure `end` ends the workflow: the step is not retried
+    "ends": ([reply(403)], ["/jobs/5", "/token"]),
+    # its failure `goto` continues there: the step is not retried
+    "goes-elsewhere": ([reply(500)], ["/jobs/5", "/token", "/fallback"]),
+}
+
+
+@ASYNC
+@pytest.mark.parametrize("case", REFRESH_CASES)
+def test_the_step_a_retry_runs_first_keeps_its_failure_actions(
+    modules: dict[str, ModuleType], is_async: bool, case: str
+) -> None:
+    token_replies, paths = REFRESH_CASES[case]
+    script = {
+        "/jobs/5": [reply(401), reply(200, {"state": "done"})],
+        "/token": token_replies,
+        "/fallback": [reply(200, {"state": "spare"})],
+    }
+    with ScriptedServer(script) as server:
+        outputs = run(
+            modules["refresh_with_actions"], "refresh_with_actions", is_async, Clock(),
+            job_id="5", base_url=server.base_url,
+        )  # fmt: skip
+    assert outputs == {}
+    assert server.paths() == paths

@@ -54,6 +54,7 @@ def module_context(workflow: ir.Workflow) -> dict[str, Any]:
         "has_calls": any(s.call for s in workflow.steps),
         "has_goto_workflows": bool(goto_calls(workflow)),
         "has_retry_workflows": bool(retry_calls(workflow)),
+        "has_retry_steps": bool(retry_steps(workflow)),
         "catches_call_failures": any(catches_failures(s) for s in workflow.steps),
         "dependencies": [
             {"field": names.dependencies[c.workflow_id], "call": call_expression(c, names)}
@@ -157,7 +158,7 @@ def _flow_needs(workflow: ir.Workflow, imports: Imports) -> list[str]:
 
 
 #: Classes every module defines; step output classes never take these names.
-_MODULE_CLASSES = ("_State", "_Request", "_Retry", "_Call", "_StepId", "_Next")
+_MODULE_CLASSES = ("_State", "_Request", "_Retry", "_Failed", "_Call", "_StepId", "_Next")
 #: Fields of `_State` besides inputs and step outputs, which never take these names.
 _STATE_FIELDS = ("retries", "ended")
 
@@ -192,6 +193,17 @@ def _names(workflow: ir.Workflow) -> pyexpr.Names:
         dependency_keys=dependency_keys,
         step_classes=step_classes,
         package=workflow.package,
+        retry_steps=retry_steps(workflow),
+    )
+
+
+def retry_steps(workflow: ir.Workflow) -> frozenset[str]:
+    """The steps a retry runs first (`type: retry` with another step's `stepId`)."""
+    return frozenset(
+        a.step_id
+        for s in workflow.steps
+        for a in s.on_failure
+        if a.kind == "retry" and a.step_id and a.step_id != s.step_id
     )
 
 

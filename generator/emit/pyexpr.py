@@ -57,6 +57,7 @@ class Names:
     call_keys: dict[str, str] = field(default_factory=dict)  # a workflow step's callee outputs
     step_classes: dict[str, str] = field(default_factory=dict)  # step id -> outputs TypedDict
     package: str = ""  # the workflow's own package (calls into others import by module)
+    retry_steps: frozenset[str] = frozenset()  # the steps a retry runs first
 
 
 def tokens(pointer: tuple[str, ...]) -> str:

@@ -118,9 +118,10 @@ def _action_lines(action: ir.Action, field: str, step: ir.Step, names: pyexpr.Na
         delay = pysrc.literal(float(action.retry_after or 0.0))
         if step.call is None:  # a Retry-After header of the response wins
             delay = f"_retry_delay(response, {delay})"
-        via = pysrc.literal(action.step_id) if action.step_id else "None"
+        other = action.step_id if action.step_id != step.step_id else None
+        via = pysrc.literal(other) if other else "None"
         what = f"retry at most {limit} time(s), {action.retry_after or 0} s apart"
-        what += f", running {action.step_id} first" if action.step_id else ""
+        what += f", running {other} first" if other else ""
         if action.call is not None:
             via = call_expression(action.call, names)
             what += f", after workflow {action.call.workflow_id}"
@@ -132,6 +133,8 @@ def _action_lines(action: ir.Action, field: str, step: ir.Step, names: pyexpr.Na
         target, what = pysrc.literal(action.step_id), f"goto {action.step_id}"
     else:
         target, what = "None", "end the workflow"
+    if field == "onFailure" and action.kind != "retry" and step.step_id in names.retry_steps:
+        target = f"_Failed({target})"  # it leaves a retry that ran this step first
     lines = [f"return {target}"]
     if action.kind == "end" and field == "onFailure" and step.call is None:
         # for the StepNotRunError of an output that needs a step this action skips
