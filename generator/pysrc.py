@@ -62,9 +62,11 @@ COMMENT_MAX_CHARS = 200
 
 # ``type`` became a soft keyword in Python 3.12.  It is listed here so that
 # generated code reads the same whichever Python runs the generator.
-# ``__debug__`` cannot be assigned to or used as a parameter name.
+# ``__debug__`` cannot be assigned to or used as a parameter name.  ``l``, ``O``
+# and ``I`` are valid but read like 1 and 0 (pycodestyle E741 rejects them).
 _FORBIDDEN_NAMES = frozenset(
     {*keyword.kwlist, *keyword.softkwlist, "_", "case", "match", "type", "__debug__"}
+    | {"l", "O", "I"}
 )
 
 _UNDERSCORES = re.compile(r"_+")
@@ -392,8 +394,8 @@ class Namespace:
         A valid identifier is kept as it is, apart from NFKC normalisation.
         Anything else is cleaned the way ``snake_case`` cleans text, but the
         case is left alone.  A keyword, soft keyword (``_``, ``case``,
-        ``match``, ``type``) or ``__debug__`` gets a ``_`` added:
-        ``class`` -> ``class_``.  A name that is already taken gets ``_2``,
+        ``match``, ``type``), ``__debug__`` or an ambiguous name (``l``, ``O``,
+        ``I``) gets a ``_`` added: ``class`` -> ``class_``.  A name that is already taken gets ``_2``,
         ``_3``... added, or just ``2``, ``3``... when it already ends in ``_``:
         ``x`` -> ``x_2``, ``class`` -> ``class_2``.
         """

@@ -469,6 +469,13 @@ def test_namespace_keywords_and_duplicates() -> None:
     assert "unused" not in names
 
 
+def test_namespace_avoids_names_that_read_like_digits() -> None:
+    names = Namespace()
+    # ruff/pycodestyle E741 rejects these as variable and parameter names
+    assert [names.claim(name) for name in ("l", "O", "I", "l_")] == ["l_", "O_", "I_", "l_2"]
+    assert names.claim("i") == "i"
+
+
 def test_namespace_resanitises_and_normalises() -> None:
     names = Namespace()
     assert names.claim("not valid!") == "not_valid"
