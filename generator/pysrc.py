@@ -395,8 +395,9 @@ class Namespace:
         Anything else is cleaned the way ``snake_case`` cleans text, but the
         case is left alone.  A keyword, soft keyword (``_``, ``case``,
         ``match``, ``type``), ``__debug__`` or an ambiguous name (``l``, ``O``,
-        ``I``) gets a ``_`` added: ``class`` -> ``class_``.  A name that is already taken gets ``_2``,
-        ``_3``... added, or just ``2``, ``3``... when it already ends in ``_``:
+        ``I``) gets a ``_`` added: ``class`` -> ``class_``.  A name that is
+        already taken gets ``_2``, ``_3``... added, or just ``2``, ``3``... when
+        it already ends in ``_``:
         ``x`` -> ``x_2``, ``class`` -> ``class_2``.
         """
         name = unicodedata.normalize("NFKC", str(wanted))

@@ -49,15 +49,6 @@ NOT_GENERATED: dict[str, dict[str, tuple[str, str]]] = {
         ),
         "AG311": (KNOWN, "find-coupons passes pet_id where GET /pet/{petId}/coupons needs petId"),
     },
-    "redocly-reusable-components/reusable-components.arazzo.yaml": {
-        # client-registration depends on get-menu-items (its
-        # `$workflows.get-menu-items.outputs...` adds the dependency, warning AG424).
-        "AG607": (
-            UNLISTED,
-            "get-menu-items outputs $inputs.reusable-test, but its inputs schema is "
-            "components.inputs.reusable-test, a string with no properties",
-        ),
-    },
     "redocly-local-json-server/local-json-server.arazzo.yaml": {
         "AG400": (KNOWN, "payload value $faker.number.integer(...) is Redocly's, not Arazzo"),
         "AG311": (KNOWN, "get-item-by-id-auto-inherit passes no id for GET /items/{id}"),

@@ -5,7 +5,9 @@ generated module does exactly that meaning (over real HTTP, sync and async).
 * AG205: a `$ref` that points to nothing in a response schema (it only types outputs);
 * AG410: `$.length >= 2` on a value the OpenAPI document types as an array;
 * AG423: plain text as a workflow output;
-* AG424: `$workflows.X.outputs.y` in a workflow that does not list X in dependsOn.
+* AG424: `$workflows.X.outputs.y` in a workflow that does not list X in dependsOn;
+* AG425: `inputs: {$ref: '#/components/inputs/x'}` where that schema is a string, read
+  with `$inputs.x`.
 
 The forms that stay ambiguous stay errors (see also tests/test_leniency.py).
 
@@ -58,8 +60,10 @@ def test_the_repairs_compile_with_warnings_only(compiled: Result) -> None:
         "AG410",
         "AG423",
         "AG424",
+        "AG425",
     ]
-    assert sorted(w.workflow_id for w in compiled.workflows) == ["list-orders", "summarize"]
+    workflows = sorted(w.workflow_id for w in compiled.workflows)
+    assert workflows == ["greet", "list-orders", "summarize"]
 
 
 def test_dangling_refs_in_a_response_schema_are_warnings_at_the_ref(compiled: Result) -> None:
@@ -123,6 +127,28 @@ def test_plain_text_output_and_implicit_dependency_warnings(compiled: Result) ->
     ]
     summarize = next(w for w in compiled.workflows if w.workflow_id == "summarize")
     assert [c.workflow_id for c in summarize.depends_on] == ["list-orders"]
+
+
+def test_an_inputs_schema_that_is_not_an_object_is_one_named_input(compiled: Result) -> None:
+    ref = "#/components/inputs/greeting"
+    assert warnings(compiled, "AG425") == [
+        (
+            "repairs.arazzo.yaml",
+            38,
+            7,
+            f"the inputs schema {ref!r} is a string, not an object; read as one input "
+            "'greeting' of that schema",
+            f"write inputs: {{type: object, properties: {{greeting: {{$ref: '{ref}'}}}}}}",
+        )
+    ]
+    greet = next(w for w in compiled.workflows if w.workflow_id == "greet")
+    (greeting,) = greet.inputs
+    assert (greeting.name, greeting.type.annotation(), greeting.required) == (
+        "greeting",
+        "str",
+        False,
+    )
+    assert greeting.description == "The text to send."
 
 
 def test_the_repaired_modules_pass_mypy_strict(compiled: Result, tmp_path: Path) -> None:
@@ -201,6 +227,16 @@ def test_a_workflow_output_read_without_depends_on_runs_that_workflow_first(
     assert outputs == {"first": "o-1"}
 
 
+@ASYNC
+def test_the_named_input_is_sent_and_returned(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    with ScriptedServer({"/summary?first=hi": [reply(200)]}) as server:
+        outputs = run(modules["greet"], "greet", is_async, greeting="hi", base_url=server.base_url)
+    assert server.paths() == ["/summary?first=hi"]
+    assert outputs == {"greeting": "hi"}
+
+
 # --- what stays an error ------------------------------------------------------------
 
 
@@ -273,3 +309,32 @@ def test_an_output_holding_a_dollar_stays_an_expression_error(tmp_path: Path) ->
         ("AG400", 25, "invalid runtime expression 'costs $5': a runtime expression must "
          "start with '$'"),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # no component name to read it by
+        (
+            '    inputs:\n      $ref: "#/components/inputs/greeting"\n',
+            "    inputs: {type: string}\n",
+        ),
+        # an object with no properties: no input at all
+        (
+            "      type: string\n      description: The text",
+            "      type: object\n      description: x",
+        ),
+    ],
+    ids=["inline", "object"],
+)
+def test_other_inputs_schemas_without_properties_stay_errors(
+    tmp_path: Path, old: str, new: str
+) -> None:
+    for name in ("repairs.arazzo.yaml", "repairs.openapi.yaml"):
+        text = (FIXTURE.parent / name).read_text()
+        (tmp_path / name).write_text(text.replace(old, new))
+    result = compile_specs([tmp_path / "repairs.arazzo.yaml"], render=False)
+    errors = [(d.code, d.message) for d in result.diagnostics.sorted() if d.level is Level.ERROR]
+    assert [code for code, _ in errors] == ["AG607", "AG607"], errors
+    assert "names undeclared input 'greeting'" in errors[0][1]
+    assert "AG425" not in {d.code for d in result.diagnostics}

@@ -157,30 +157,58 @@ class WorkflowBuilder:
     # -- inputs ----------------------------------------------------------------------
 
     def _inputs(self, workflow: spec.Workflow) -> tuple[ir.Input, ...]:
-        schema, at = self._local_at(workflow.inputs, join_pointer(workflow.ptr, "inputs"))
+        pointer = join_pointer(workflow.ptr, "inputs")
+        schema, at = self._local_at(workflow.inputs, pointer)
         if not isinstance(schema, dict):
             return ()
+        named = self._named_input(workflow.inputs, schema, pointer)
+        if named is not None:
+            return (self._input(named, schema, at, required=False, names=_input_names()),)
         properties, at = self._local_at(schema.get("properties"), join_pointer(at, "properties"))
         if not isinstance(properties, dict):
             return ()
         listed = schema.get("required")
         required: list[Any] = listed if isinstance(listed, list) else []
-        names = pysrc.Namespace(reserved=RUNTIME_PARAMETERS + _FUNCTION_NAMES + ANNOTATION_NAMES)
+        names = _input_names()
         inputs = []
         for name, raw in properties.items():
             prop, where = self._local_at(raw, join_pointer(at, name))
-            description = prop.get("description") if isinstance(prop, dict) else None
-            inputs.append(
-                ir.Input(
-                    name=name,
-                    py_name=names.claim(pysrc.snake_case(name)),
-                    type=schema_type(prop, self._local, inbound=True),
-                    required=name in required,
-                    description=description if isinstance(description, str) else None,
-                    default=self._default(name, prop, where),
-                )
-            )
+            inputs.append(self._input(name, prop, where, required=name in required, names=names))
         return tuple(inputs)
+
+    def _input(
+        self, name: str, prop: Any, where: str, *, required: bool, names: pysrc.Namespace
+    ) -> ir.Input:
+        description = prop.get("description") if isinstance(prop, dict) else None
+        return ir.Input(
+            name=name,
+            py_name=names.claim(pysrc.snake_case(name)),
+            type=schema_type(prop, self._local, inbound=True),
+            required=required,
+            description=description if isinstance(description, str) else None,
+            default=self._default(name, prop, where),
+        )
+
+    def _named_input(self, raw: Any, schema: dict[str, Any], pointer: str) -> str | None:
+        """Real documents write `inputs: {$ref: '#/components/inputs/<name>'}` where that
+        schema is not an object (`type: string`) and read `$inputs.<name>`: the one
+        meaning is a single input of that name and schema (AG425)."""
+        ref = raw.get("$ref") if isinstance(raw, dict) else None
+        prefix = "#/components/inputs/"
+        kind = schema.get("type")
+        if not isinstance(ref, str) or not ref.startswith(prefix) or "properties" in schema:
+            return None
+        if not isinstance(kind, str) or kind == "object":
+            return None
+        name = ref[len(prefix) :].replace("~1", "/").replace("~0", "~")
+        self.diagnostics.warning(
+            "AG425",
+            self.span(pointer),
+            f"the inputs schema {ref!r} is a {kind}, not an object; read as one input "
+            f"{name!r} of that schema",
+            f"write inputs: {{type: object, properties: {{{name}: {{$ref: '{ref}'}}}}}}",
+        )
+        return name
 
     def _default(self, name: str, prop: Any, pointer: str) -> ir.Const | None:
         """An input's schema `default`, checked against its schema (AG614 when it fails)."""
@@ -368,3 +396,8 @@ class WorkflowBuilder:
                 )
             )
         return tuple(outputs)
+
+
+def _input_names() -> pysrc.Namespace:
+    """The names inputs may not take: the function's other parameters and names."""
+    return pysrc.Namespace(reserved=RUNTIME_PARAMETERS + _FUNCTION_NAMES + ANNOTATION_NAMES)
