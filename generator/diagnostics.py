@@ -67,12 +67,20 @@ class Diagnostics:
     """An ordered collection of diagnostics shared by every stage of one run."""
 
     items: list[Diagnostic] = field(default_factory=list)
+    _seen: set[Diagnostic] = field(default_factory=set, repr=False, compare=False)
 
     def error(self, code: str, span: Span, message: str, hint: str = "") -> None:
-        self.items.append(Diagnostic(Level.ERROR, code, span, message, hint))
+        self._add(Diagnostic(Level.ERROR, code, span, message, hint))
 
     def warning(self, code: str, span: Span, message: str, hint: str = "") -> None:
-        self.items.append(Diagnostic(Level.WARNING, code, span, message, hint))
+        self._add(Diagnostic(Level.WARNING, code, span, message, hint))
+
+    def _add(self, diagnostic: Diagnostic) -> None:
+        """Keep one of each: two stages (or the OpenAPI validator, through a `$ref` and
+        in its schema pass) may find the same problem, which is said and counted once."""
+        if diagnostic not in self._seen:
+            self._seen.add(diagnostic)
+            self.items.append(diagnostic)
 
     def __iter__(self) -> Iterator[Diagnostic]:
         return iter(self.items)
