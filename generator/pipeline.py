@@ -15,6 +15,7 @@ from pathlib import Path
 from generator import ir
 from generator.build import Project
 from generator.diagnostics import Diagnostics, Span, display_path
+from generator.load import resolved
 from generator.sources import SourceOptions
 
 _ARAZZO_KEY = re.compile(r'^(arazzo|"arazzo"\s*)\s*:|[{,]\s*"arazzo"\s*:', re.MULTILINE)
@@ -55,12 +56,21 @@ def allowed_folders(
     return tuple(dict.fromkeys(folder.resolve() for folder in folders))
 
 
-def find_documents(specs: Iterable[Path], diagnostics: Diagnostics, root: Path) -> list[Path]:
-    """Arazzo documents among the given files and (recursively) folders, sorted."""
+def find_documents(
+    specs: Iterable[Path], diagnostics: Diagnostics, root: Path, allowed: tuple[Path, ...] = ()
+) -> list[Path]:
+    """Arazzo documents among the given files and (recursively) folders, sorted.
+
+    A file found in a folder that is, through a symlink, outside the `allowed` folders
+    is not opened to see whether it is an Arazzo document (warning AG121)."""
     found: set[Path] = set()
     for spec in specs:
         if spec.is_dir():
-            found |= {p.resolve() for p in spec.rglob("*") if _is_arazzo_file(p)}
+            found |= {
+                p.resolve()
+                for p in spec.rglob("*")
+                if _is_arazzo_file(p) and not _outside(p, allowed, diagnostics, root) and _sniff(p)
+            }
         elif spec.is_file():
             found.add(spec.resolve())
         else:
@@ -73,9 +83,28 @@ def find_documents(specs: Iterable[Path], diagnostics: Diagnostics, root: Path) 
     return sorted(found)
 
 
-def _is_arazzo_file(path: Path) -> bool:
-    if path.suffix.lower() not in _EXTENSIONS or not path.is_file():
+def _outside(path: Path, allowed: tuple[Path, ...], diagnostics: Diagnostics, root: Path) -> bool:
+    """Whether `path` leads (through a symlink) outside the allowed folders; reported."""
+    target = resolved(path)
+    if not allowed or (target is not None and any(target.is_relative_to(f) for f in allowed)):
         return False
+    diagnostics.warning(
+        "AG121",
+        Span(f"{display_path(path.parent, root)}/{path.name}"),  # the link, not its target
+        "not read: a symlink leads it outside the folders documents may be read from",
+        "to compile it, name it, or allow its folder with --allow-dir "
+        f"{target.parent if target is not None else 'DIR'}",
+    )
+    return True
+
+
+def _is_arazzo_file(path: Path) -> bool:
+    """Whether `path` is a file with a YAML or JSON extension (a candidate document)."""
+    return path.suffix.lower() in _EXTENSIONS and path.is_file()
+
+
+def _sniff(path: Path) -> bool:
+    """Whether the start of a candidate file has a top-level `arazzo` key."""
     try:
         with path.open("rb") as handle:
             head = handle.read(64 * 1024).decode("utf-8", "replace")
@@ -102,7 +131,7 @@ def compile_specs(
     root = display_root(specs)
     allowed = allowed_folders(specs, sources, allow)
     project = Project(root, result.diagnostics, sources, allowed)
-    documents = find_documents(specs, result.diagnostics, root)
+    documents = find_documents(specs, result.diagnostics, root, allowed)
     for index, path in enumerate(documents):
         if progress is not None:
             progress(index, len(documents), display_path(path, root))

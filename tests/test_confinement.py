@@ -84,6 +84,21 @@ def test_a_symlink_that_leads_outside_is_refused(tmp_path: Path) -> None:
     _assert_refused(_generate(specs), specs, "flow.arazzo.yaml:4:")
 
 
+def test_a_symlinked_document_outside_is_not_opened_when_searching(tmp_path: Path) -> None:
+    specs = _layout(tmp_path)
+    outside = tmp_path / "outside" / "other.arazzo.yaml"
+    outside.write_text(ARAZZO.replace("title:", f"summary: {SENTINEL}\n  title:", 1))
+    os.symlink(outside, specs / "other.arazzo.yaml")
+    result = _generate(specs)
+    assert result.exit_code == 0, result.output
+    assert "specs/other.arazzo.yaml: warning[AG121]: not read: a symlink leads it outside" in (
+        result.output
+    )
+    assert f"--allow-dir {outside.parent}" in result.output
+    assert SENTINEL not in result.output
+    assert sorted(p.name for p in (specs.parent / "out").iterdir() if p.is_dir()) == ["flow"]
+
+
 def test_an_allowed_folder_may_be_referenced(tmp_path: Path) -> None:
     openapi = OPENAPI.replace(
         '{$ref: "#/components/schemas/Thing"}', "{$ref: '../outside/schemas.yaml#/Thing'}"
