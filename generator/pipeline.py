@@ -92,7 +92,7 @@ def _outside(path: Path, allowed: tuple[Path, ...], diagnostics: Diagnostics, ro
         "AG121",
         Span(f"{display_path(path.parent, root)}/{path.name}"),  # the link, not its target
         "not read: a symlink leads it outside the folders documents may be read from",
-        "to compile it, name it, or allow its folder with --allow-dir "
+        "to compile it, allow its folder with --allow-dir "
         f"{target.parent if target is not None else 'DIR'}",
     )
     return True
