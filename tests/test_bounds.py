@@ -394,8 +394,6 @@ def test_the_deepest_payload_the_loader_accepts_compiles(tmp_path: Path) -> None
     assert run.exit_code == 0, run.describe()
 
 
-
-
 @pytest.mark.parametrize(
     "depth",
     [
@@ -636,9 +634,11 @@ def test_a_ten_megabyte_openapi_document_validates_within_bounds(ten_megabytes: 
 def test_a_large_document_still_reports_problems_in_what_steps_use(tmp_path: Path) -> None:
     """In scope: a bad schema the called operation reaches is an error at its line; a
     bad schema nothing reaches is not looked for (no AG204 for a large document)."""
-    text = big_openapi(60).replace(
-        "    Thing59:\n      type: object\n", "    Thing59:\n      type: objekt\n"
-    ).replace("    Thing3:\n      type: object\n", "    Thing3:\n      type: objekt\n")
+    text = (
+        big_openapi(60)
+        .replace("    Thing59:\n      type: object\n", "    Thing59:\n      type: objekt\n")
+        .replace("    Thing3:\n      type: object\n", "    Thing3:\n      type: objekt\n")
+    )
     big = text + "".join(_BIG_SCHEMA.format(i=f"Padding{i}") for i in range(4000))
     assert len(big) > 512 * 1024 and big.count("objekt") == 2
     arazzo = ARAZZO.replace("operationId: getThing", "operationId: getThing59").replace(

@@ -66,9 +66,9 @@ def test_ir_matches_the_pinned_dump(built: Built, workflow_id: str) -> None:
     if UPDATE:
         pinned.write_text(dumped, encoding="utf-8", newline="\n")
     assert pinned.is_file(), f"{pinned} is missing: run with ARAZZO_GEN_UPDATE=1 to write it"
-    assert dumped == pinned.read_text(encoding="utf-8"), (
-        f"the IR of {workflow_id!r} changed; if intended, rerun with ARAZZO_GEN_UPDATE=1"
-    )
+    assert dumped == pinned.read_text(
+        encoding="utf-8"
+    ), f"the IR of {workflow_id!r} changed; if intended, rerun with ARAZZO_GEN_UPDATE=1"
 
 
 def test_ir_dump_is_stable_across_builds(built: Built) -> None:

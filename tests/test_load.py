@@ -58,8 +58,7 @@ def test_pointer_tokens_are_escaped_and_decoded_per_rfc_6901() -> None:
 
 
 def test_nested_mapping_and_sequence_nodes_have_their_own_line_and_column() -> None:
-    text = yaml_text(
-        """
+    text = yaml_text("""
         info:
           title: Pets
         steps:
@@ -68,8 +67,7 @@ def test_nested_mapping_and_sequence_nodes_have_their_own_line_and_column() -> N
               - name: id
                 value: [1, {deep: true}]
           - stepId: second
-        """
-    )
+        """)
     data, marks = parse_text(text, is_json=False)
     assert data["steps"][0]["parameters"][0]["value"] == [1, {"deep": True}]
     assert marks[""] == (1, 1)
@@ -87,14 +85,12 @@ def test_nested_mapping_and_sequence_nodes_have_their_own_line_and_column() -> N
 
 
 def test_keys_with_slash_and_tilde_are_marked_under_escaped_pointers() -> None:
-    text = yaml_text(
-        """
+    text = yaml_text("""
         paths:
           /pets/{id}:
             get: {}
           a~b: x
-        """
-    )
+        """)
     data, marks = parse_text(text, is_json=False)
     assert set(data["paths"]) == {"/pets/{id}", "a~b"}
     assert marks["/paths/~1pets~1{id}/get"] == (3, 10)
@@ -105,8 +101,7 @@ def test_keys_with_slash_and_tilde_are_marked_under_escaped_pointers() -> None:
 
 
 def test_non_string_keys_become_strings_as_json_requires() -> None:
-    text = yaml_text(
-        """
+    text = yaml_text("""
         responses:
           200: ok
           404: missing
@@ -114,8 +109,7 @@ def test_non_string_keys_become_strings_as_json_requires() -> None:
         yes: y
         null: n
         ~: tilde
-        """
-    )
+        """)
     data, marks = parse_text(text, is_json=False)
     assert list(data["responses"]) == ["200", "404"]
     assert all(isinstance(key, str) for key in data)

@@ -258,7 +258,7 @@ def test_plain_text_as_an_output_is_that_text(
     document = write_document(
         tmp_path,
         "- workflowId: a\n  steps:\n  - stepId: refresh\n    operationId: refreshToken\n"
-        "  outputs: {note: Done, quoted: \"it's \\\"done\\\"\"}\n",
+        '  outputs: {note: Done, quoted: "it\'s \\"done\\""}\n',
     )
     found = compile_specs([document], render=False).diagnostics
     assert [(d.code, d.span.line) for d in found] == [("AG423", 9), ("AG423", 9)]
