@@ -58,8 +58,10 @@ def is_json_media(media_type: str) -> bool:
     return base == "application/json" or base.endswith("+json")
 
 
-def body_kind(media_type: str) -> str | None:
-    """How a body of this media type is written; None when arazzo-gen cannot write it."""
+def body_kind(media_type: str) -> str:
+    """How a body of this media type is written: any type without a structure of its
+    own (`application/octet-stream`, `application/pdf`, `image/png`...) is binary, sent
+    as the bytes (or text) given."""
     base = media_base(media_type)
     if is_json_media(base):
         return "json"
@@ -70,8 +72,7 @@ def body_kind(media_type: str) -> str | None:
     return {
         "application/x-www-form-urlencoded": "form",
         "multipart/form-data": "multipart",
-        "application/octet-stream": "binary",
-    }.get(base)
+    }.get(base, "binary")
 
 
 def _unsupported(builder: WorkflowBuilder, span: Span, what: str) -> None:
@@ -245,9 +246,6 @@ def read_body(builder: WorkflowBuilder, step: spec.Step, operation: Operation) -
         )
         return None
     kind = body_kind(content_type)
-    if kind is None:
-        builder.unsupported(body.ptr, f"a request body of type {content_type!r}")
-        return None
     charset = _charset(content_type)
     if charset is None:
         builder.unsupported(body.ptr, f"the charset of {content_type!r}")
