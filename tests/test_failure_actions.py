@@ -169,3 +169,17 @@ def test_the_step_a_retry_runs_first_keeps_its_failure_actions(
         )  # fmt: skip
     assert outputs == {}
     assert server.paths() == paths
+
+
+@ASYNC
+def test_a_retry_naming_its_own_step_runs_it_once_more(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    script = {"/jobs/5": [reply(500), reply(200, {"state": "done"})]}
+    with ScriptedServer(script) as server:
+        outputs = run(
+            modules["retry_itself"], "retry_itself", is_async, Clock(),
+            job_id="5", base_url=server.base_url,
+        )  # fmt: skip
+    assert outputs == {}
+    assert server.paths() == ["/jobs/5", "/jobs/5"]
