@@ -268,7 +268,8 @@ def _check_expression(
 
 
 def _check_sent_path(step: ir.Step, expr: RequestRef, span: Span, diagnostics: Diagnostics) -> None:
-    """`$request.path.<name>` reads a path parameter the step sends, in style simple."""
+    """`$request.path.<name>` reads a path parameter the step sends (in style label or
+    matrix, not exploded: its value is the text after the style's `.` or `;name=`)."""
     if step.call is not None:
         return  # AG606: a workflow step sends no request
     sent = {p.name: p for p in step.params if p.location == "path"}
@@ -280,12 +281,12 @@ def _check_sent_path(step: ir.Step, expr: RequestRef, span: Span, diagnostics: D
             f"'{unparse(expr)}': step {step.step_id!r} sends no path parameter {expr.name!r}",
             f"its path parameters: {', '.join(sorted(sent)) or 'none'}",
         )
-    elif param.style != "simple":
+    elif param.style != "simple" and param.explode:
         diagnostics.error(
             "AG605",
             span,
-            f"'{unparse(expr)}' reads a path parameter in style {param.style!r}, "
-            "which is not supported here yet",
+            f"'{unparse(expr)}' reads a path parameter in style {param.style!r} with "
+            "explode: true, which is not supported here yet",
             "read the value the step sent from where it came from ($inputs..., $steps...)",
         )
 

@@ -60,7 +60,7 @@ def request_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
         args += body_args
     read = _sent_path_names(step)
     if read:
-        segments = {p.name: _segment_call(p, step, names) for p in step.params if p.name in read}
+        segments = {p.name: _sent_segment(p, step, names) for p in step.params if p.name in read}
         pairs = ", ".join(f"{pysrc.literal(n)}: {v}" for n, v in sorted(segments.items()))
         args.append(f"path_values={{{pairs}}}")
     return [*lines, f"return _Request({', '.join(args)})"]
@@ -82,6 +82,17 @@ def _value(param: ir.Param, names: pyexpr.Names) -> str:
     """The parameter's value; a template is None (left out) when one of its values is."""
     source = filled(param.value, names)
     return f"_json_value({source})" if param.media_type is not None else source
+
+
+def _sent_segment(param: ir.Param, step: ir.Step, names: pyexpr.Names) -> str:
+    """A path parameter's text as `$request.path.<name>` reads it: its segment without
+    the `.` (label) or `;name=` (matrix) that the style puts in front."""
+    call = _segment_call(param, step, names)
+    if param.style == "label":
+        return f"{call}[1:]"
+    if param.style == "matrix":
+        return f'{call}.partition("=")[2]'
+    return call
 
 
 def _segment_call(param: ir.Param, step: ir.Step, names: pyexpr.Names) -> str:
