@@ -279,6 +279,24 @@ def test_omitted_optional_inputs_leave_their_parameters_out(
     assert received.header("Cookie") is None
 
 
+@MODES
+def test_text_content_parameters_are_the_value_as_text(
+    params: dict[str, ModuleType], server: Recorder, is_async: bool
+) -> None:
+    module = params["text_content"]
+    run(module, is_async, t="a b/c", note=True, base_url=server.base_url)
+    received = server.last()
+    assert received.target == "/text-param/a%20b%2Fc"  # then encoded as a path segment
+    assert received.header("X-Note") == "true"
+    run(module, is_async, t=2.5, base_url=server.base_url)
+    assert server.last().target == "/text-param/2.5"
+    assert server.last().header("X-Note") is None  # left out
+    server.received.clear()
+    with pytest.raises(module.WorkflowError, match="parameter 't' holds a dict"):
+        run(module, is_async, t={"a": 1}, base_url=server.base_url)
+    assert server.received == []
+
+
 def test_deep_object_needs_an_object(params: dict[str, ModuleType], server: Recorder) -> None:
     module = params["query_styles"]
     with pytest.raises(module.WorkflowError, match="deepObject parameter 'do' needs an object"):
@@ -655,7 +673,12 @@ def test_compiled_fixtures_pass_mypy_strict_and_ruff(
 GENERATION_ERRORS = {
     "0/steps/0/parameters/0": (
         "AG500",
-        "parameter 't' written as 'text/plain' (OpenAPI 'content') is not supported yet",
+        "parameter 'x' written as 'application/xml' (OpenAPI 'content') is not supported yet",
+    ),
+    "0/steps/0/parameters/2": (
+        "AG316",
+        "parameter 't' is written as 'text/plain' (OpenAPI 'content'), which cannot hold an "
+        "object or array",
     ),
     "0/steps/0/parameters/1": (
         "AG500",

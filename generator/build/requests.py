@@ -139,11 +139,21 @@ def _serialization(
         )
         return None
     if declared is not None and declared.media_type is not None:
-        if not is_json_media(declared.media_type):
+        text = media_base(declared.media_type).startswith("text/")
+        if not (is_json_media(declared.media_type) or text):
             _unsupported(
                 builder,
                 param.span,
                 f"parameter {param.name!r} written as {declared.media_type!r} (OpenAPI 'content')",
+            )
+            return None
+        if text and isinstance(param.value, (ir.ObjectValue, ir.ArrayValue)):
+            builder.diagnostics.error(
+                "AG316",
+                param.span,
+                f"parameter {param.name!r} is written as {declared.media_type!r} "
+                "(OpenAPI 'content'), which cannot hold an object or array",
+                "give it a string, number or boolean",
             )
             return None
         return dataclasses.replace(

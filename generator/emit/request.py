@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from generator import ir, pysrc
+from generator.build.requests import is_json_media
 from generator.checks import response_expressions
 from generator.emit import pyexpr
 from generator.emit.body import body_lines, body_needs, filled
@@ -81,7 +82,11 @@ def _sent_path_names(step: ir.Step) -> set[str]:
 def _value(param: ir.Param, names: pyexpr.Names) -> str:
     """The parameter's value; a template is None (left out) when one of its values is."""
     source = filled(param.value, names)
-    return f"_json_value({source})" if param.media_type is not None else source
+    if param.media_type is None:
+        return source
+    if is_json_media(param.media_type):
+        return f"_json_value({source})"
+    return f"_text_value({source}, {pysrc.literal(param.name)})"  # a text/* type
 
 
 def _sent_segment(param: ir.Param, step: ir.Step, names: pyexpr.Names) -> str:
