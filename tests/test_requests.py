@@ -776,6 +776,10 @@ GENERATION_ERRORS = {
         "replacements need a JSON or XML payload; this one is text (text/plain), "
         "which no target can point into",
     ),
+    "12/steps/0/requestBody/payload/{$inputs.k}": (
+        "AG500",
+        "an embedded expression in the member name '{$inputs.k}' is not supported yet",
+    ),
 }
 
 

@@ -57,6 +57,15 @@ def read_value(doc: Document, pointer: str, raw: Any, diagnostics: Diagnostics) 
     if isinstance(raw, dict):
         members = []
         for key, item in raw.items():
+            if isinstance(key, str) and "{$" in key:  # a literal key would be sent as written
+                diagnostics.error(
+                    "AG500",
+                    doc.span(join_pointer(pointer, key)),
+                    f"an embedded expression in the member name {key!r} is not supported yet",
+                    "arazzo-gen does not generate this workflow rather than emit code that "
+                    "ignores it; write the name as plain text",
+                )
+                return None
             value = read_value(doc, join_pointer(pointer, key), item, diagnostics)
             if value is None:
                 return None
