@@ -240,13 +240,21 @@ def _check_expression(
             "use $inputs, $steps.<id>.outputs, $statusCode, $response, $url or $method",
         )
     elif when == "call" and isinstance(expr, (*_RESPONSE_ROOTS, Method)):
+        hint = (
+            "read what the workflow returned as $outputs.<name> (declare it among that "
+            "workflow's outputs)"
+        )
+        if isinstance(expr, StatusCode):  # typically `$statusCode == 200`
+            hint = (
+                "the step already fails when its workflow fails (that workflow's own "
+                "successCriteria decide), so drop this criterion; or " + hint
+            )
         diagnostics.error(
             "AG606",
             span,
             f"'{text}' has no value here: this step runs a workflow, so it sends no HTTP "
             "request and gets no response",
-            "read what the workflow returned as $outputs.<name> (declare it among that "
-            "workflow's outputs)",
+            hint,
         )
     elif isinstance(expr, _RESPONSE_ROOTS) and when != "response":
         diagnostics.error(
