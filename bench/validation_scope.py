@@ -23,7 +23,7 @@ from test_bounds import big_openapi  # noqa: E402
 
 from generator.diagnostics import Diagnostics  # noqa: E402
 from generator.load import Loader  # noqa: E402
-from generator.spec.validation import problems_of, validator_for  # noqa: E402
+from generator.spec.validation import Validation, validator_for  # noqa: E402
 
 
 def main() -> None:
@@ -39,11 +39,11 @@ def main() -> None:
         assert doc is not None
         validator = validator_for(doc, diagnostics)
         assert validator is not None
-        loader = Loader(path.parent, diagnostics)
+        validation = Validation(doc, validator, Loader(path.parent, diagnostics), None)
         timings = {}
         for name, item in (("whole", None), ("scope", f"/things{args.operations - 1}/{{thingId}}")):
             started = time.perf_counter()
-            problems_of(doc, validator, loader, None, item)  # text None: never cached
+            validation.problems(item)  # text None: never cached
             timings[name] = time.perf_counter() - started
     size = len(text) / 2**20
     print(f"{args.operations} operations, {size:.2f} MB")

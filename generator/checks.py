@@ -35,6 +35,8 @@ from generator.expressions import (
 #: Expression roots a generated module can evaluate today.
 _SUPPORTED_ROOTS = (StatusCode, ResponseRef, RequestRef, InputRef, StepRef, Url, Method)
 _RESPONSE_ROOTS = (StatusCode, ResponseRef, RequestRef, Url)
+#: What only a step that sends an HTTP request has (not a step that runs a workflow).
+HTTP_ONLY = (*_RESPONSE_ROOTS, Method)
 _RUNTIME_TYPES = get_args(RuntimeExpr)
 
 
@@ -239,7 +241,7 @@ def _check_expression(
             f"runtime expression '{text}' is not supported here yet",
             "use $inputs, $steps.<id>.outputs, $statusCode, $response, $url or $method",
         )
-    elif when == "call" and isinstance(expr, (*_RESPONSE_ROOTS, Method)):
+    elif when == "call" and isinstance(expr, HTTP_ONLY):
         hint = (
             "read what the workflow returned as $outputs.<name> (declare it among that "
             "workflow's outputs)"

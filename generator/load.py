@@ -536,6 +536,12 @@ def resolved(path: Path) -> Path | None:
         return None
 
 
+def permitted(path: Path, allowed: tuple[Path, ...]) -> bool:
+    """Whether `path` (resolved) is in one of the `allowed` folders; any path is when
+    there are none."""
+    return not allowed or any(path.is_relative_to(folder) for folder in allowed)
+
+
 @dataclass
 class Loader:
     """Loads each file once per run; shared by every stage that reads documents."""
@@ -565,7 +571,7 @@ class Loader:
                 "check the url; a path cannot hold a NUL character",
             )
             return None
-        if self.allowed and not any(key.is_relative_to(folder) for folder in self.allowed):
+        if not permitted(key, self.allowed):
             self._refuse(key, via)
             return None
         if key not in self.cache:

@@ -15,7 +15,7 @@ from pathlib import Path
 from generator import ir
 from generator.build import Project
 from generator.diagnostics import Diagnostics, Span, display_path
-from generator.load import resolved
+from generator.load import permitted, resolved
 from generator.sources import SourceOptions
 
 _ARAZZO_KEY = re.compile(r'^(arazzo|"arazzo"\s*)\s*:|[{,]\s*"arazzo"\s*:', re.MULTILINE)
@@ -86,7 +86,7 @@ def find_documents(
 def _outside(path: Path, allowed: tuple[Path, ...], diagnostics: Diagnostics, root: Path) -> bool:
     """Whether `path` leads (through a symlink) outside the allowed folders; reported."""
     target = resolved(path)
-    if not allowed or (target is not None and any(target.is_relative_to(f) for f in allowed)):
+    if not allowed or (target is not None and permitted(target, allowed)):
         return False
     diagnostics.warning(
         "AG121",

@@ -9,7 +9,6 @@ Used by tests/test_runtime_faults.py and tests/test_runtime_secrets.py.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import importlib
 import json
@@ -25,6 +24,7 @@ from types import ModuleType, TracebackType
 from typing import Any, Self
 
 import pytest
+from workflow_runner import run_workflow
 
 from generator.pipeline import compile_specs
 from generator.write import write_tree
@@ -232,9 +232,7 @@ def compile_faults(tmp_path_factory: pytest.TempPathFactory, package: str) -> di
 def run(module: ModuleType, is_async: bool, **arguments: Any) -> Any:
     """Run the module's workflow, sync or async."""
     name = next(n for n in module.__all__ if n.islower() and not n.endswith("_async"))
-    if is_async:
-        return asyncio.run(getattr(module, name + "_async")(**arguments))
-    return getattr(module, name)(**arguments)
+    return run_workflow(module, name, is_async, **arguments)
 
 
 @dataclass

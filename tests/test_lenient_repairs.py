@@ -16,7 +16,6 @@ Fixture: `tests/fixtures/lenient/repairs.arazzo.yaml` (+ `repairs.openapi.yaml`)
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -25,6 +24,7 @@ from typing import Any
 import pytest
 from scripted_server import ScriptedServer, reply
 from typecheck import assert_mypy_strict
+from workflow_runner import run_workflow as run
 
 from generator import ir
 from generator.build.criteria import compile_criterion
@@ -162,12 +162,6 @@ def test_the_repaired_modules_pass_mypy_strict(compiled: Result, tmp_path: Path)
 @pytest.fixture
 def modules(compile_workflows: Callable[[Path], dict[str, ModuleType]]) -> dict[str, ModuleType]:
     return compile_workflows(FIXTURE)
-
-
-def run(module: ModuleType, name: str, is_async: bool, **arguments: Any) -> Any:
-    if is_async:
-        return asyncio.run(getattr(module, name + "_async")(**arguments))
-    return getattr(module, name)(**arguments)
 
 
 ORDERS = {"orders": [{"id": "o-1"}, {"id": "o-2", "note": 7}], "total": 2, "owner": "ann"}

@@ -3,16 +3,15 @@ scripted server on 127.0.0.1, sync and async."""
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import httpx
 import pytest
 from scripted_server import ScriptedServer, reply
+from workflow_runner import run_workflow as run
 
 from generator.pipeline import compile_specs
 
@@ -23,12 +22,6 @@ ASYNC = pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"]
 @pytest.fixture
 def modules(compile_workflows: Callable[[Path], dict[str, ModuleType]]) -> dict[str, ModuleType]:
     return compile_workflows(FIXTURE)
-
-
-def run(module: ModuleType, name: str, is_async: bool, **arguments: Any) -> Any:
-    if is_async:
-        return asyncio.run(getattr(module, name + "_async")(**arguments))
-    return getattr(module, name)(**arguments)
 
 
 @ASYNC

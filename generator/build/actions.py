@@ -20,16 +20,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from generator import ir
-from generator.checks import iter_expressions
-from generator.expressions import Method, RequestRef, ResponseRef, StatusCode, Url, unparse
+from generator.checks import HTTP_ONLY, iter_expressions
+from generator.expressions import unparse
 from generator.spec import arazzo as spec
 
 if TYPE_CHECKING:
     from generator.build.workflow import WorkflowBuilder
-
-
-#: What only a step that sends an HTTP request has.
-HTTP_ONLY = (StatusCode, ResponseRef, RequestRef, Url, Method)
 
 
 def step_actions(

@@ -24,7 +24,7 @@ from generator.build.payloads import (
     parse_pointer,
     replace,
 )
-from generator.build.values import read_value
+from generator.build.values import read_value, unsupported
 from generator.build.xml_targets import xml_replacements
 from generator.diagnostics import Span
 from generator.expressions import Template
@@ -36,9 +36,6 @@ if TYPE_CHECKING:
 
 _PATH_TEMPLATE = re.compile(r"\{([^{}]+)\}")
 _TOKEN = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]+")
-_UNSUPPORTED_HINT = (
-    "arazzo-gen does not generate this workflow rather than emit code that ignores it"
-)
 
 #: The styles OpenAPI defines per location; the first is the default.
 STYLES = {
@@ -76,7 +73,7 @@ def body_kind(media_type: str) -> str:
 
 
 def _unsupported(builder: WorkflowBuilder, span: Span, what: str) -> None:
-    builder.diagnostics.error("AG500", span, f"{what} is not supported yet", _UNSUPPORTED_HINT)
+    unsupported(builder.diagnostics, span, what)
 
 
 # -- parameters ------------------------------------------------------------------------

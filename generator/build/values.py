@@ -45,6 +45,15 @@ def expression_error(diagnostics: Diagnostics, span: Span, text: str, exc: Expre
     )
 
 
+def unsupported(diagnostics: Diagnostics, span: Span, what: str, instead: str = "") -> None:
+    """AG500: `what` is valid Arazzo that arazzo-gen cannot compile yet, so the workflow
+    gets no module; `instead` says what the document could write."""
+    hint = "arazzo-gen does not generate this workflow rather than emit code that ignores it"
+    diagnostics.error(
+        "AG500", span, f"{what} is not supported yet", f"{hint}; {instead}" if instead else hint
+    )
+
+
 def read_value(doc: Document, pointer: str, raw: Any, diagnostics: Diagnostics) -> ir.Value | None:
     """The IR value of a document value; None (after reporting) when it is invalid."""
     if isinstance(raw, str):
@@ -58,13 +67,9 @@ def read_value(doc: Document, pointer: str, raw: Any, diagnostics: Diagnostics) 
         members = []
         for key, item in raw.items():
             if isinstance(key, str) and "{$" in key:  # a literal key would be sent as written
-                diagnostics.error(
-                    "AG500",
-                    doc.span(join_pointer(pointer, key)),
-                    f"an embedded expression in the member name {key!r} is not supported yet",
-                    "arazzo-gen does not generate this workflow rather than emit code that "
-                    "ignores it; write the name as plain text",
-                )
+                what = f"an embedded expression in the member name {key!r}"
+                span = doc.span(join_pointer(pointer, key))
+                unsupported(diagnostics, span, what, "write the name as plain text")
                 return None
             value = read_value(doc, join_pointer(pointer, key), item, diagnostics)
             if value is None:

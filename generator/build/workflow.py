@@ -25,7 +25,7 @@ from generator.build.types import (
     success_status,
     typed_array,
 )
-from generator.build.values import read_expression, read_value
+from generator.build.values import read_expression, read_value, unsupported
 from generator.checks import check_params, check_step_ids
 from generator.diagnostics import Diagnostics, Span
 from generator.load import join_pointer, split_pointer
@@ -91,12 +91,7 @@ class WorkflowBuilder:
         return self.doc.span(pointer)
 
     def unsupported(self, pointer: str, what: str) -> None:
-        self.diagnostics.error(
-            "AG500",
-            self.span(pointer),
-            f"{what} is not supported yet",
-            "arazzo-gen does not generate this workflow rather than emit code that ignores it",
-        )
+        unsupported(self.diagnostics, self.span(pointer), what)
 
     def build(
         self, workflow: spec.Workflow, naming: Naming, built: Mapping[str, ir.Workflow]

@@ -28,7 +28,7 @@ from generator.emit.calls import (
 )
 from generator.emit.imports import Imports
 from generator.emit.request import request_lines, request_needs
-from generator.emit.response import response_lines
+from generator.emit.response import response_lines, retry_via
 from generator.expressions import RequestRef, RuntimeExpr, unparse
 from generator.typemap import ANNOTATION_NAMES, optional
 
@@ -200,10 +200,7 @@ def _names(workflow: ir.Workflow) -> pyexpr.Names:
 def retry_steps(workflow: ir.Workflow) -> frozenset[str]:
     """The steps a retry runs first (`type: retry` with another step's `stepId`)."""
     return frozenset(
-        a.step_id
-        for s in workflow.steps
-        for a in s.on_failure
-        if a.kind == "retry" and a.step_id and a.step_id != s.step_id
+        via for s in workflow.steps for a in s.on_failure if (via := retry_via(s, a)) is not None
     )
 
 

@@ -118,7 +118,7 @@ def _action_lines(action: ir.Action, field: str, step: ir.Step, names: pyexpr.Na
         delay = pysrc.literal(float(action.retry_after or 0.0))
         if step.call is None:  # a Retry-After header of the response wins
             delay = f"_retry_delay(response, {delay})"
-        other = action.step_id if action.step_id != step.step_id else None
+        other = retry_via(step, action)
         via = pysrc.literal(other) if other else "None"
         what = f"retry at most {limit} time(s), {action.retry_after or 0} s apart"
         what += f", running {other} first" if other else ""
@@ -144,6 +144,14 @@ def _action_lines(action: ir.Action, field: str, step: ir.Step, names: pyexpr.Na
     if not conditions:
         return [*comment, *lines]
     return [*comment, f"if {' and '.join(conditions)}:", *(_INDENT + line for line in lines)]
+
+
+def retry_via(step: ir.Step, action: ir.Action) -> str | None:
+    """The step a retry action runs before retrying `step`: the one it names, unless
+    that is `step` itself (then it is a plain retry)."""
+    if action.kind != "retry" or action.step_id == step.step_id:
+        return None
+    return action.step_id
 
 
 def _comment_lines(text: str, indent: int) -> list[str]:

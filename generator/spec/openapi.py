@@ -30,7 +30,7 @@ from generator.diagnostics import Diagnostics, Span
 from generator.load import Document, Loader, join_pointer, split_pointer
 from generator.sources import SourceLoader
 from generator.spec.problems import Problem
-from generator.spec.validation import is_scoped, problems_of, validator_for
+from generator.spec.validation import Validation, is_scoped, validator_for
 
 HTTP_METHODS = (
     "get",
@@ -164,7 +164,7 @@ class OpenApiDocument:
     def _validate_scope(self, path_item: str, scope: _Scope) -> None:
         """Add the problems of a path item's scope to those found before."""
         scope.done.add(path_item)
-        found = problems_of(self.doc, scope.validator, scope.loader, scope.text, path_item)
+        found = scope.validation.problems(path_item)
         known = {(p.message, p.path) for p in self.problems}
         self.problems += tuple(p for p in found if (p.message, p.path) not in known)
 
@@ -291,8 +291,9 @@ def read_openapi(doc: Document, loader: Loader, diagnostics: Diagnostics) -> Ope
     if validator is None:
         return None
     text = loader.texts.get(doc.display)
-    scope = _Scope(validator, loader, text) if is_scoped(text) else None
-    problems = () if scope else tuple(problems_of(doc, validator, loader, text))
+    validation = Validation(doc, validator, loader, text)
+    scope = _Scope(validation) if is_scoped(text) else None
+    problems = () if scope else tuple(validation.problems())
     resolver = Resolver(loader)
     operations = tuple(_operations(doc, resolver, diagnostics))
     return OpenApiDocument(
@@ -305,9 +306,7 @@ class _Scope:
     """How a large document is validated: a path item at a time, as steps use them
     (see `generator.spec.validation`)."""
 
-    validator: type[Any]
-    loader: Loader
-    text: str | None
+    validation: Validation
     done: set[str] = field(default_factory=set)  # the path items validated
 
 

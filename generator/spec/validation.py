@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, cast
@@ -64,29 +65,38 @@ def is_scoped(text: str | None) -> bool:
     return text is not None and len(text) > SCOPED_ABOVE
 
 
-def problems_of(
-    doc: Document,
-    validator: type[Any],
-    loader: Loader,
-    text: str | None,
-    path_item: str | None = None,
-) -> list[Problem]:
-    """The problems of the whole document, or (given `path_item`, a key of `paths`)
-    of the scope of that path item. Remembered when the document's text is known and
-    it has no `$ref` to another document."""
-    memo = Memo.named("openapi-valid")
-    version_key = version("openapi-spec-validator")
-    key = digest("openapi-spec-validator", version_key, _CACHE_VERSION, path_item or "", text or "")
-    cacheable = text is not None and not _has_external_refs(doc.data)
-    if cacheable:
-        remembered = _problems_from_json(memo.get(key))
-        if remembered is not None:
-            return remembered
-    data = doc.data if path_item is None else scoped_data(doc.data, path_item)
-    problems = _run_validator(doc, data, validator, loader)
-    if cacheable:
-        memo.put(key, json.dumps([p.as_json() for p in problems], ensure_ascii=False))
-    return problems
+@dataclass
+class Validation:
+    """openapi-spec-validator on one document: whole, or a path item's scope at a time
+    (`problems`). Results are remembered when the document's text is known and it has
+    no `$ref` to another document; both are found out once, not for each path item."""
+
+    doc: Document
+    validator: type[Any]
+    loader: Loader
+    text: str | None
+    #: what the remembered results of this document are keyed by; None: not remembered
+    _key: str | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.text is not None and not _has_external_refs(self.doc.data):
+            tool = "openapi-spec-validator"
+            self._key = digest(tool, version(tool), _CACHE_VERSION, self.text)
+
+    def problems(self, path_item: str | None = None) -> list[Problem]:
+        """The problems of the whole document, or (given `path_item`, a key of `paths`)
+        of the scope of that path item."""
+        memo = Memo.named("openapi-valid")
+        key = digest(self._key, path_item or "") if self._key is not None else None
+        if key is not None:
+            remembered = _problems_from_json(memo.get(key))
+            if remembered is not None:
+                return remembered
+        data = self.doc.data if path_item is None else scoped_data(self.doc.data, path_item)
+        problems = _run_validator(self.doc, data, self.validator, self.loader)
+        if key is not None:
+            memo.put(key, json.dumps([p.as_json() for p in problems], ensure_ascii=False))
+        return problems
 
 
 def scoped_data(data: dict[str, Any], path_item: str) -> dict[str, Any]:
