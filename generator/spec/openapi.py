@@ -586,7 +586,7 @@ def _region(root: Document, operation: Operation, resolver: Resolver) -> Region:
     region.look(_child(top, "paths"))
     for pointer in _ROOT_LEAVES:
         region.read(Located(root, pointer, None))
-    item_pointer = operation.pointer.rsplit("/", 1)[0]
+    item_pointer = join_pointer("", *_item_pointer(operation))
     region.look(Located(root, item_pointer, None))  # `/paths/<p>` in the root document
     region.read(Located(root, item_pointer + "/$ref", None))
     work: list[tuple[str, Located, bool]] = []  # (kind, node, in a response)
