@@ -241,22 +241,23 @@ def _check_expression(
             f"runtime expression '{text}' is not supported here yet",
             "use $inputs, $steps.<id>.outputs, $statusCode, $response, $url or $method",
         )
-    elif when == "call" and isinstance(expr, HTTP_ONLY):
-        hint = (
-            "read what the workflow returned as $outputs.<name> (declare it among that "
-            "workflow's outputs)"
+    elif when == "call" and isinstance(expr, StatusCode):  # typically `$statusCode == 200`
+        diagnostics.warning(
+            "AG427",
+            span,
+            "this step runs a workflow, so it gets no response of its own; '$statusCode' is "
+            "read as the status code of the last response that workflow got",
+            "the step already fails when its workflow fails (that workflow's own "
+            "successCriteria decide): drop a criterion like '$statusCode == 200'",
         )
-        if isinstance(expr, StatusCode):  # typically `$statusCode == 200`
-            hint = (
-                "the step already fails when its workflow fails (that workflow's own "
-                "successCriteria decide), so drop this criterion; or " + hint
-            )
+    elif when == "call" and isinstance(expr, HTTP_ONLY):
         diagnostics.error(
             "AG606",
             span,
             f"'{text}' has no value here: this step runs a workflow, so it sends no HTTP "
             "request and gets no response",
-            hint,
+            "read what the workflow returned as $outputs.<name> (declare it among that "
+            "workflow's outputs)",
         )
     elif isinstance(expr, _RESPONSE_ROOTS) and when != "response":
         diagnostics.error(

@@ -41,14 +41,6 @@ GAP, KNOWN, UNLISTED = "gap", "known", "unlisted"
 
 #: MANIFEST-clean entries that are not generated: entry -> error code -> (kind, why).
 NOT_GENERATED: dict[str, dict[str, tuple[str, str]]] = {
-    "oai-pet-coupons/pet-coupons.arazzo.yaml": {
-        "AG606": (
-            UNLISTED,
-            "the place-order steps run a workflow, yet their successCriteria read "
-            "$statusCode, which only a step that sends a request has",
-        ),
-        "AG311": (KNOWN, "find-coupons passes pet_id where GET /pet/{petId}/coupons needs petId"),
-    },
     "redocly-local-json-server/local-json-server.arazzo.yaml": {
         "AG400": (KNOWN, "payload value $faker.number.integer(...) is Redocly's, not Arazzo"),
         "AG311": (KNOWN, "get-item-by-id-auto-inherit passes no id for GET /items/{id}"),
@@ -70,6 +62,11 @@ NOT_REPORTED: dict[tuple[str, str], str] = {
         "$expr",
     ): "not in the document's data: the text is in a YAML comment",
 }
+
+
+#: Repairs that report a defect in place of its usual code: AG426 takes a path parameter
+#: not in the path (AG604) as the one the step omits (AG311), and names both.
+REPAIRED_BY = {"AG604": ("AG426",), "AG311": ("AG426",)}
 
 
 def expected_for(case: str, defect: str) -> tuple[str, str] | str:
@@ -196,8 +193,9 @@ def test_every_listed_defect_is_reported(results: dict[str, Any]) -> None:
         if isinstance(expected, str):
             continue  # not a defect arazzo-gen reports; the rule says why
         code, text = expected
+        codes = {code, *REPAIRED_BY.get(code, ())}
         diagnostics = results[name].diagnostics
-        if not any(d.code == code and text in d.message for d in diagnostics):
+        if not any(d.code in codes and text in d.message for d in diagnostics):
             missing.append((name, defect[:100], code, text))
     assert missing == []
 

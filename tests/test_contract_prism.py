@@ -175,6 +175,18 @@ def _check_styles(exchanges: list[Exchange], outputs: Mapping[str, Any]) -> None
     assert note.request_body == b"check shelf (12 items)"
 
 
+def _check_coupon_order(exchanges: list[Exchange]) -> None:
+    """The pet tags go as `pet_tags` (the name the document gives), the coupon Prism
+    made from the OpenAPI example goes into the order, with the pet's id."""
+    assert httpx.URL(exchanges[0].url).params.get_list("pet_tags") == ["puppy", "dalmatian"]
+    assert _bodies(exchanges)[-1] == {
+        "petId": 10,
+        "couponCode": "SUMMERSALE",
+        "status": "placed",
+        "complete": False,
+    }
+
+
 def _check_attributes(exchanges: list[Exchange], outputs: Mapping[str, Any]) -> None:
     assert _bodies(exchanges)[-1] == {"Attributes": {"tier": "gold", "topic": "billing"}}
 
@@ -195,6 +207,8 @@ _PETSTORE_API = (
     / "master/src/main/resources/openapi.yaml"
 )
 _USER = "/components/schemas/User/properties"
+#: The OAuth2 (petstore_auth) token the caller passes; Prism checks that there is one.
+_PETSTORE_TOKEN = {"Authorization": "Bearer test-token"}
 _ZENO = CORPUS / "jpa-zeno-fm"
 _ZENO_API = _ZENO / "apis/openapi/zeno.fm/main/0.58-ddc52bb/openapi.json"
 _ZENO_CREDENTIALS = {"x-zeno-api-key": "test-key", "Authorization": "Basic dXNlcjpwYXNz"}
@@ -370,7 +384,33 @@ CASES = [
         },
         calls=("POST /store/order",),
         outputs={"workflow_order_id": 10},
-        note="the other two workflows of the document do not compile (AG311, AG606)",
+    ),
+    Case(
+        id="oai-pet-coupons/apply-coupon",
+        document=CORPUS / "oai-pet-coupons" / "pet-coupons.arazzo.yaml",
+        workflow="apply_coupon",
+        openapi=CORPUS / "oai-pet-coupons" / "pet-coupons.openapi.yaml",
+        headers=_PETSTORE_TOKEN,
+        inputs={"my_pet_tags": ["puppy", "dalmatian"], "store_id": "pets.example.com"},
+        calls=("GET /pet/findByTags", "GET /pet/10/coupons", "POST /store/order"),
+        outputs={"apply_coupon_pet_order_id": 10},
+        twin=True,
+        check=lambda exchanges, _outputs: _check_coupon_order(exchanges),
+        note="repairs: `pet_id` is the path's `petId` (AG426); `$statusCode == 200` on the "
+        "step that runs place-order reads that workflow's last response (AG427)",
+    ),
+    Case(
+        id="oai-pet-coupons/buy-available-pet",
+        document=CORPUS / "oai-pet-coupons" / "pet-coupons.arazzo.yaml",
+        workflow="buy_available_pet",
+        openapi=CORPUS / "oai-pet-coupons" / "pet-coupons.openapi.yaml",
+        headers=_PETSTORE_TOKEN,
+        calls=("GET /pet/findByStatus", "POST /store/order"),
+        outputs={"buy_pet_order_id": 10},
+        check=lambda exchanges, _outputs: _assert_queries(
+            exchanges[:1], ["status=available&page=1&pageSize=10"]
+        ),
+        note="reusable parameters with value overrides; a workflow step reading $statusCode",
     ),
     # Corpus cases with reusable components, goto, end and workflow calls.
     Case(

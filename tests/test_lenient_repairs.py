@@ -7,7 +7,9 @@ generated module does exactly that meaning (over real HTTP, sync and async).
 * AG423: plain text as a workflow output;
 * AG424: `$workflows.X.outputs.y` in a workflow that does not list X in dependsOn;
 * AG425: `inputs: {$ref: '#/components/inputs/x'}` where that schema is a string, read
-  with `$inputs.x`.
+  with `$inputs.x`;
+* AG426: a path parameter `order_id` where the path has `{orderId}` and the step gives it
+  no value (the same name but for case, `_` and `-`).
 
 The forms that stay ambiguous stay errors (see also tests/test_leniency.py).
 
@@ -61,9 +63,10 @@ def test_the_repairs_compile_with_warnings_only(compiled: Result) -> None:
         "AG423",
         "AG424",
         "AG425",
+        "AG426",
     ]
     workflows = sorted(w.workflow_id for w in compiled.workflows)
-    assert workflows == ["greet", "list-orders", "summarize"]
+    assert workflows == ["greet", "list-orders", "show-order", "summarize"]
 
 
 def test_dangling_refs_in_a_response_schema_are_warnings_at_the_ref(compiled: Result) -> None:
@@ -151,6 +154,21 @@ def test_an_inputs_schema_that_is_not_an_object_is_one_named_input(compiled: Res
     assert greeting.description == "The text to send."
 
 
+def test_a_path_parameter_spelled_another_way_is_the_one_in_the_path(compiled: Result) -> None:
+    assert warnings(compiled, "AG426") == [
+        (
+            "repairs.arazzo.yaml",
+            57,
+            13,
+            "GET /orders/{orderId} declares no path parameter 'order_id'; read as "
+            "'orderId', which is in its path and which the step gives no value for",
+            "write name: orderId",
+        )
+    ]
+    show = next(w for w in compiled.workflows if w.workflow_id == "show-order")
+    assert [(p.name, p.location) for p in show.steps[0].params] == [("orderId", "path")]
+
+
 def test_the_repaired_modules_pass_mypy_strict(compiled: Result, tmp_path: Path) -> None:
     write_tree(tmp_path / "repairs_out", compiled.files)
     assert_mypy_strict(tmp_path / "repairs_out")
@@ -231,7 +249,57 @@ def test_the_named_input_is_sent_and_returned(
     assert outputs == {"greeting": "hi"}
 
 
+@ASYNC
+def test_the_renamed_path_parameter_fills_the_path(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    with ScriptedServer({"/orders/o%2F1": [reply(200)]}) as server:
+        outputs = run(
+            modules["show_order"], "show_order", is_async, id="o/1", base_url=server.base_url
+        )
+    assert server.paths() == ["/orders/o%2F1"]
+    assert outputs == {"sent": "o/1"}
+
+
 # --- what stays an error ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # two names that could be it
+        (
+            "            value: $inputs.id\n",
+            "            value: $inputs.id\n          - {name: Order-Id, in: path, value: x}\n",
+        ),
+        # not a path parameter
+        (
+            "            in: path\n            value: $inputs.id",
+            "            in: query\n            value: $inputs.id",
+        ),
+        # not the same name
+        ("          - name: order_id", "          - name: order_ids"),
+    ],
+    ids=["two-candidates", "in-query", "other-name"],
+)
+def test_a_missing_path_parameter_is_not_guessed_otherwise(
+    tmp_path: Path, old: str, new: str
+) -> None:
+    for name in ("repairs.arazzo.yaml", "repairs.openapi.yaml"):
+        text = (FIXTURE.parent / name).read_text()
+        (tmp_path / name).write_text(
+            text.replace(old, new) if name.endswith("arazzo.yaml") else text
+        )
+    assert old in (FIXTURE.parent / "repairs.arazzo.yaml").read_text()
+    result = compile_specs([tmp_path / "repairs.arazzo.yaml"], render=False)
+    errors = [(d.code, d.message) for d in result.diagnostics.sorted() if d.level is Level.ERROR]
+    assert errors == [
+        (
+            "AG311",
+            "step 'show' gives no value for path parameter 'orderId' of GET /orders/{orderId}",
+        )
+    ]
+    assert "AG426" not in {d.code for d in result.diagnostics}
 
 
 ARRAY = ("data",)

@@ -299,6 +299,78 @@ def test_a_failure_inside_a_nested_call_is_a_failure_of_the_outer_step(
     assert server.paths() == ["/jobs/j", "/fallback"]
 
 
+# --- $statusCode of a workflow step (AG427) and on_response ---------------------------
+
+
+@ASYNC
+def test_status_code_of_a_workflow_step_is_its_workflows_last_response(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    """peek-job succeeds on a 404 too; require-found's `$statusCode == 200` does not."""
+    module = modules["require_found"]
+    with ScriptedServer({"/jobs/j": [DONE]}) as server:
+        outputs = run(module, is_async, job_id="j", base_url=server.base_url)
+    assert outputs == {"status": 200}
+    with ScriptedServer({"/jobs/gone": [reply(404)]}) as server:
+        error = fails(module, is_async, job_id="gone", base_url=server.base_url)
+    assert isinstance(error, module.WorkflowStepFailedError)
+    assert (error.step_id, error.called_workflow_id) == ("peek", "peek-job")
+    assert error.reason == "success criterion not met: $statusCode == 200"
+    assert server.paths() == ["/jobs/gone"]
+
+
+@ASYNC
+def test_failure_actions_of_a_workflow_step_read_the_status_its_workflow_failed_on(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    """get-state fails on a 503 and on a 404; only `$statusCode >= 503` retries it."""
+    module, clock = modules["retry_when_busy"], Clock()
+    busy = reply(503, {"state": "busy"})
+    with ScriptedServer({"/jobs/j": [busy, DONE]}) as server:
+        outputs = run(module, is_async, clock, job_id="j", base_url=server.base_url)
+    assert outputs == {"state": "done"}
+    assert server.paths() == ["/jobs/j"] * 2
+    assert clock.waits == [0.25]
+    with ScriptedServer({"/jobs/j": [reply(404)]}) as server:
+        error = fails(module, is_async, job_id="j", base_url=server.base_url)
+    assert type(error).__name__ == "StepFailedError"
+    assert (error.workflow_id, error.status_code) == ("get-state", 404)  # type: ignore[attr-defined]
+    assert server.paths() == ["/jobs/j"]
+
+
+@ASYNC
+def test_on_response_sees_every_response_also_of_the_workflows_run(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    """wrapped-or-fallback runs wrapped-state, which runs get-state (a 404), then its own
+    fallback step: the hook gets both responses with the workflow and step they came to."""
+    seen: list[tuple[str, str, int]] = []
+    script = {"/jobs/j": [reply(404)], "/fallback": [reply(200, {"state": "spare"})]}
+    with ScriptedServer(script) as server:
+        run(
+            modules["wrapped_or_fallback"],
+            is_async,
+            job_id="j",
+            base_url=server.base_url,
+            on_response=lambda workflow, step, response: seen.append(
+                (workflow, step, response.status_code)
+            ),
+        )
+    assert seen == [("get-state", "poll", 404), ("wrapped-or-fallback", "fallback", 200)]
+
+
+def test_status_code_of_a_workflow_step_is_warning_ag427(tmp_path: Path) -> None:
+    found = compile_caller(tmp_path, "    successCriteria: [{condition: $statusCode == 200}]\n")
+    assert found == [
+        (
+            "AG427",
+            "/workflows/1/steps/0/successCriteria/0",
+            "this step runs a workflow, so it gets no response of its own; '$statusCode' is "
+            "read as the status code of the last response that workflow got",
+        )
+    ]
+
+
 # --- what the criteria of a workflow step cannot read ---------------------------------
 
 CALLEE = (
@@ -321,7 +393,8 @@ def compile_caller(tmp_path: Path, step: str, callee: str = CALLEE) -> list[tupl
         "    workflowId: callee\n" + step
     )
     result = compile_specs([document], render=False)
-    assert [w.workflow_id for w in result.workflows] == ["callee"]
+    built = ["callee"] if result.diagnostics.error_count else ["callee", "caller"]
+    assert [w.workflow_id for w in result.workflows] == built
     return [(d.code, d.span.pointer or "", d.message) for d in result.diagnostics.sorted()]
 
 
@@ -329,10 +402,10 @@ def compile_caller(tmp_path: Path, step: str, callee: str = CALLEE) -> list[tupl
     ("step", "code", "pointer", "message"),
     [
         (
-            "    successCriteria: [{condition: $statusCode == 200}]\n",
+            "    successCriteria: [{condition: $response.header.ETag != null}]\n",
             "AG606",
             "/workflows/1/steps/0/successCriteria/0",
-            "'$statusCode' has no value here: this step runs a workflow",
+            "'$response.header.ETag' has no value here: this step runs a workflow",
         ),
         (
             "    onFailure: [{name: a, type: end, criteria: [{condition: $method == 'GET'}]}]\n",
@@ -354,7 +427,7 @@ def compile_caller(tmp_path: Path, step: str, callee: str = CALLEE) -> list[tupl
             "workflow 'callee' has no output 'nope'",
         ),
     ],
-    ids=["status-code", "method", "own-outputs", "unknown-output"],
+    ids=["response-header", "method", "own-outputs", "unknown-output"],
 )
 def test_what_a_workflow_steps_criteria_cannot_read(
     tmp_path: Path, step: str, code: str, pointer: str, message: str

@@ -1194,6 +1194,7 @@ def start_chat_and_set_attributes(
     timeout: float = DEFAULT_TIMEOUT,
     max_steps: int = DEFAULT_MAX_STEPS,
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    on_response: Callable[[str, str, httpx.Response], None] | None = None,
 ) -> StartChatAndSetAttributesOutputs:
     """Start a chat contact and attach routing attributes.
 
@@ -1219,8 +1220,10 @@ def start_chat_and_set_attributes(
         timeout: seconds each step's request and response may take in all.
         max_steps: how many steps may run before StepBudgetExceededError.
         max_response_bytes: the largest response body read; a larger one
-            fails
-            the step.
+            fails the step.
+        on_response: called with the workflow id, step id and response each
+            time a step gets a response, also in the workflows this one runs
+            (to log or trace them); what it raises propagates.
 
     Returns:
         The workflow outputs as StartChatAndSetAttributesOutputs.
@@ -1249,6 +1252,8 @@ def start_chat_and_set_attributes(
                 build_request(state), http, base_url, headers, params, timeout, step
             )
             response = _send(http, request, step, timeout, max_response_bytes)
+            if on_response is not None:
+                on_response(WORKFLOW_ID, step, response)
             step = handle_response(state, response)
     return _outputs(state)
 
@@ -1266,6 +1271,7 @@ async def start_chat_and_set_attributes_async(
     timeout: float = DEFAULT_TIMEOUT,
     max_steps: int = DEFAULT_MAX_STEPS,
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    on_response: Callable[[str, str, httpx.Response], None] | None = None,
 ) -> StartChatAndSetAttributesOutputs:
     """Async twin of start_chat_and_set_attributes: the same arguments (client
     is an httpx.AsyncClient), outputs and errors."""
@@ -1287,5 +1293,7 @@ async def start_chat_and_set_attributes_async(
             response = await _send_async(
                 http, request, step, timeout, max_response_bytes
             )
+            if on_response is not None:
+                on_response(WORKFLOW_ID, step, response)
             step = handle_response(state, response)
     return _outputs(state)

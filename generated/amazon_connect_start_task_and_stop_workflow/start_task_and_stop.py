@@ -1180,6 +1180,7 @@ def start_task_and_stop(
     timeout: float = DEFAULT_TIMEOUT,
     max_steps: int = DEFAULT_MAX_STEPS,
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    on_response: Callable[[str, str, httpx.Response], None] | None = None,
 ) -> StartTaskAndStopOutputs:
     """Start a task contact, confirm it, and stop it.
 
@@ -1203,8 +1204,10 @@ def start_task_and_stop(
         timeout: seconds each step's request and response may take in all.
         max_steps: how many steps may run before StepBudgetExceededError.
         max_response_bytes: the largest response body read; a larger one
-            fails
-            the step.
+            fails the step.
+        on_response: called with the workflow id, step id and response each
+            time a step gets a response, also in the workflows this one runs
+            (to log or trace them); what it raises propagates.
 
     Returns:
         The workflow outputs as StartTaskAndStopOutputs.
@@ -1233,6 +1236,8 @@ def start_task_and_stop(
                 build_request(state), http, base_url, headers, params, timeout, step
             )
             response = _send(http, request, step, timeout, max_response_bytes)
+            if on_response is not None:
+                on_response(WORKFLOW_ID, step, response)
             step = handle_response(state, response)
     return _outputs(state)
 
@@ -1250,6 +1255,7 @@ async def start_task_and_stop_async(
     timeout: float = DEFAULT_TIMEOUT,
     max_steps: int = DEFAULT_MAX_STEPS,
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    on_response: Callable[[str, str, httpx.Response], None] | None = None,
 ) -> StartTaskAndStopOutputs:
     """Async twin of start_task_and_stop: the same arguments (client is an
     httpx.AsyncClient), outputs and errors."""
@@ -1271,5 +1277,7 @@ async def start_task_and_stop_async(
             response = await _send_async(
                 http, request, step, timeout, max_response_bytes
             )
+            if on_response is not None:
+                on_response(WORKFLOW_ID, step, response)
             step = handle_response(state, response)
     return _outputs(state)

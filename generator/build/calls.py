@@ -257,9 +257,9 @@ def call_step(
     if callee is None:
         return None
     call = call_for_step(builder, step, callee, False)
-    scope.call_outputs = {o.name: o.type for o in callee.outputs}
+    scope.call_outputs, scope.in_call = {o.name: o.type for o in callee.outputs}, True
     outputs = builder.read_outputs(step.outputs, scope, None, None)
-    scope.call_outputs = {}
+    scope.call_outputs, scope.in_call = {}, False
     scope.step_outputs[step.step_id] = {o.name: o.type for o in outputs}
     criteria = builder.criteria(step.success_criteria)
     on_success = step_actions(builder, workflow, step, success=True, runs_workflow=True)

@@ -101,13 +101,11 @@ def read_params(
             seen.add(key)
             merged[key] = param
     declared = {(p.name, p.location): p for p in operation.parameters}
-    params = []
-    for key, param in merged.items():
-        serialized = _serialization(builder, param, declared.get(key))
-        if serialized is not None:
-            params.append(serialized)
-    for name in _PATH_TEMPLATE.findall(operation.path):
-        if (name, "path") not in merged:
+    template = _PATH_TEMPLATE.findall(operation.path)
+    for name in template:
+        if (name, "path") not in merged and not _rename_path_param(
+            builder, merged, name, operation, template
+        ):
             builder.diagnostics.error(
                 "AG311",
                 builder.span(step.ptr),
@@ -115,7 +113,45 @@ def read_params(
                 f"of {operation.method} {operation.path}",
                 f"add a parameter with name: {name}, in: path",
             )
+    params = []
+    for key, param in merged.items():
+        serialized = _serialization(builder, param, declared.get(key))
+        if serialized is not None:
+            params.append(serialized)
     return tuple(params)
+
+
+def _loose(name: str) -> str:
+    return name.replace("_", "").replace("-", "").casefold()
+
+
+def _rename_path_param(
+    builder: WorkflowBuilder,
+    merged: dict[tuple[str, str], ir.Param],
+    name: str,
+    operation: Operation,
+    template: list[str],
+) -> bool:
+    """Repair AG426: the one path parameter given that is not in the path and whose
+    name is `name` spelled another way (`pet_id` for `{petId}`: case, `_` and `-`
+    aside) is taken as `name`."""
+    like = [
+        key
+        for key in merged
+        if key[1] == "path" and key[0] not in template and _loose(key[0]) == _loose(name)
+    ]
+    if len(like) != 1:
+        return False
+    param = merged.pop(like[0])
+    builder.diagnostics.warning(
+        "AG426",
+        param.span,
+        f"{operation.method} {operation.path} declares no path parameter {param.name!r}; "
+        f"read as {name!r}, which is in its path and which the step gives no value for",
+        f"write name: {name}",
+    )
+    merged[(name, "path")] = dataclasses.replace(param, name=name)
+    return True
 
 
 def _serialization(

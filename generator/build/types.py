@@ -46,6 +46,8 @@ class TypeScope:
     step_outputs: dict[str, dict[str, PyType]] = field(default_factory=dict)
     workflow_outputs: dict[str, dict[str, PyType]] = field(default_factory=dict)  # dependsOn
     call_outputs: dict[str, PyType] = field(default_factory=dict)  # the called workflow's
+    #: In a step that runs a workflow: `$statusCode` is its last response's, perhaps None.
+    in_call: bool = False
 
 
 def success_status(operation: Operation, criteria: tuple[ir.Criterion, ...]) -> str | None:
@@ -114,7 +116,7 @@ def expression_type(
     if isinstance(expr, Template):
         return Typed(STR, True)
     if isinstance(expr, StatusCode):
-        return Typed(INT, True)
+        return Typed(optional(INT) if scope.in_call else INT, True)
     if isinstance(expr, (Url, Method)):
         return Typed(STR, True)
     if isinstance(expr, InputRef) and expr.pointer is None and expr.name in scope.inputs:

@@ -47,6 +47,7 @@ RUNTIME_PARAMETERS = (
     "max_retry_delay",
     "max_response_bytes",
     "base_urls",
+    "on_response",
 )
 #: Names the workflow function's body and the module use; inputs never shadow them.
 _FUNCTION_NAMES = (

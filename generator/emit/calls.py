@@ -19,7 +19,7 @@ from generator import ir, pysrc
 from generator.checks import response_expressions
 from generator.emit import pyexpr
 from generator.emit.imports import Imports
-from generator.expressions import OutputRef
+from generator.expressions import OutputRef, StatusCode
 
 
 def goto_calls(workflow: ir.Workflow) -> list[ir.WorkflowCall]:
@@ -60,6 +60,8 @@ def calls_needs(workflow: ir.Workflow, imports: Imports) -> list[str]:
             where = "." if package == workflow.package else f"..{package}"
             imports.need(where, f"{module} as {_alias(package, module)}")
     features = ["calls"] if calls else []
+    if reads_called_status(workflow):
+        features.append("called_status")
     if calls:
         imports.need("collections.abc", "Awaitable")
     if any(checks_call(s) for s in workflow.steps):
@@ -97,9 +99,20 @@ def call_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
 
 def call_names(step: ir.Step, names: pyexpr.Names) -> pyexpr.Names:
     """`names` for compiling a workflow step's outputs and actions: `$outputs.x` reads
-    the callee's outputs."""
+    the callee's outputs, `$statusCode` the status of the last response it got."""
     keys = step.call.output_keys if step.call else {}
-    return dataclasses.replace(names, call_keys=keys)
+    return dataclasses.replace(names, call_keys=keys, called=True)
+
+
+def reads_called_status(workflow: ir.Workflow) -> bool:
+    """Whether a step that runs a workflow reads `$statusCode` (repair AG427): the run
+    loop then keeps the status of the last response that workflow got."""
+    return any(
+        isinstance(e, StatusCode)
+        for step in workflow.steps
+        if step.call is not None
+        for e in response_expressions(step)
+    )
 
 
 def call_check_lines(step: ir.Step, names: pyexpr.Names) -> tuple[list[str], list[str]]:

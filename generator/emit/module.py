@@ -24,6 +24,7 @@ from generator.emit.calls import (
     catches_failures,
     checks_call,
     goto_calls,
+    reads_called_status,
     retry_calls,
 )
 from generator.emit.imports import Imports
@@ -56,6 +57,7 @@ def module_context(workflow: ir.Workflow) -> dict[str, Any]:
         "has_retry_workflows": bool(retry_calls(workflow)),
         "has_retry_steps": bool(retry_steps(workflow)),
         "catches_call_failures": any(catches_failures(s) for s in workflow.steps),
+        "reads_called_status": reads_called_status(workflow),
         "dependencies": [
             {"field": names.dependencies[c.workflow_id], "call": call_expression(c, names)}
             for c in workflow.depends_on
@@ -160,7 +162,7 @@ def _flow_needs(workflow: ir.Workflow, imports: Imports) -> list[str]:
 #: Classes every module defines; step output classes never take these names.
 _MODULE_CLASSES = ("_State", "_Request", "_Retry", "_Failed", "_Call", "_StepId", "_Next")
 #: Fields of `_State` besides inputs and step outputs, which never take these names.
-_STATE_FIELDS = ("retries", "ended")
+_STATE_FIELDS = ("retries", "ended", "called_status")
 
 
 def _names(workflow: ir.Workflow) -> pyexpr.Names:
@@ -218,8 +220,8 @@ def _module_doc(workflow: ir.Workflow) -> str:
 
 _RETRY_ARGS = [
     "    sleep: how to wait between retries (replace it in tests).",
-    "    max_retry_delay: the longest wait before a retry, whatever retryAfter or a",
-    "        Retry-After header asks for.",
+    "    max_retry_delay: the longest wait before a retry, whatever retryAfter or a "
+    "Retry-After header asks for.",
 ]
 
 
@@ -333,7 +335,7 @@ def _parameter(item: ir.Input, names: pyexpr.Names) -> dict[str, str]:
 #: Parameters the template gives every workflow function besides its inputs.
 TEMPLATE_PARAMETERS = frozenset(
     {"client", "base_url", "headers", "params", "timeout", "max_steps", "max_response_bytes"}
-    | {"sleep", "max_retry_delay"}
+    | {"sleep", "max_retry_delay", "on_response"}
 )
 
 
@@ -446,25 +448,27 @@ def _function_doc(workflow: ir.Workflow, is_async: bool) -> str:
         "values are kept out of error messages and httpx's log records.",
         "    timeout: seconds each step's request and response may take in all.",
         "    max_steps: how many steps may run before StepBudgetExceededError.",
-        "    max_response_bytes: the largest response body read; a larger one fails",
-        "        the step.",
+        "    max_response_bytes: the largest response body read; a larger one fails the step.",
+        "    on_response: called with the workflow id, step id and response each time a "
+        "step gets a response, also in the workflows this one runs (to log or trace them); "
+        "what it raises propagates.",
         *(_RETRY_ARGS if _has_retries(workflow) else []),
         "",
         "Returns:",
         f"    The workflow outputs as {workflow.outputs_class}.",
         "",
         "Raises:",
-        "    StepFailedError: a step's success criteria were not met, or its",
-        "        response lacks what the outputs need or is too large.",
+        "    StepFailedError: a step's success criteria were not met, or its response lacks "
+        "what the outputs need or is too large.",
         "    StepTimeoutError: a step took longer than timeout.",
-        "    StepRequestError: a request could not be sent or its response not",
-        "        received (its __cause__ is the httpx error).",
+        "    StepRequestError: a request could not be sent or its response not received "
+        "(its __cause__ is the httpx error).",
         "    StepBudgetExceededError: more than max_steps steps ran.",
         "    StepNotRunError: an output needs a step that did not run.",
     ]
     if any(checks_call(s) for s in workflow.steps):
         lines += [
-            "    WorkflowStepFailedError: a step's success criteria do not hold on the",
-            "        outputs of the workflow it ran.",
+            "    WorkflowStepFailedError: a step's success criteria do not hold on the "
+            "outputs of the workflow it ran.",
         ]
     return "\n".join(lines)

@@ -58,6 +58,9 @@ class Names:
     step_classes: dict[str, str] = field(default_factory=dict)  # step id -> outputs TypedDict
     package: str = ""  # the workflow's own package (calls into others import by module)
     retry_steps: frozenset[str] = frozenset()  # the steps a retry runs first
+    #: In a step that runs a workflow: `$statusCode` is that of the last response the
+    #: called workflow got (`int | None`, in `_State`), compared by `_compare`.
+    called: bool = False
 
 
 def tokens(pointer: tuple[str, ...]) -> str:
@@ -78,7 +81,7 @@ def expression(expr: RuntimeExpr | Template, names: Names) -> str:
         )
         return f"_text({parts})"
     if isinstance(expr, StatusCode):
-        return "response.status_code"
+        return "state.called_status" if names.called else "response.status_code"
     if isinstance(expr, Url):
         return "str(response.url)"
     if isinstance(expr, Method):
@@ -171,9 +174,9 @@ def criteria_needs(workflow: ir.Workflow, imports: Imports) -> list[str]:
     """Runtime features (templates/runtime/<name>.py.jinja) and imports the workflow's
     criteria need: none when every comparison compiles to plain Python."""
     features: set[str] = set()
-    for node in _all_criteria(workflow):
+    for node, called in _all_criteria(workflow):
         if not isinstance(node, ir.QueryCriterion):
-            if _needs_compare(node.condition):
+            if _needs_compare(node.condition, called):
                 features.add("criteria")
                 imports.need("re")
             continue
@@ -201,7 +204,7 @@ def criteria_constants(workflow: ir.Workflow) -> list[str]:
     """Module-level definitions of the workflow's compiled patterns and queries, one per
     distinct query, so each is compiled once, when the module is imported."""
     lines: dict[str, str] = {}
-    for node in _all_criteria(workflow):
+    for node, _ in _all_criteria(workflow):
         name = _constant_name(node)
         if name is None or not isinstance(node, ir.QueryCriterion):
             continue
@@ -219,12 +222,14 @@ def criteria_constants(workflow: ir.Workflow) -> list[str]:
     return [lines[name] for name in sorted(lines)]
 
 
-def _all_criteria(workflow: ir.Workflow) -> list[ir.Criterion]:
-    found: list[ir.Criterion] = []
+def _all_criteria(workflow: ir.Workflow) -> list[tuple[ir.Criterion, bool]]:
+    """Every criterion, and whether its step runs a workflow (see `Names.called`)."""
+    found: list[tuple[ir.Criterion, bool]] = []
     for step in workflow.steps:
-        found += step.success_criteria
+        criteria = [*step.success_criteria]
         for action in (*step.on_success, *step.on_failure):
-            found += action.criteria
+            criteria += action.criteria
+        found += [(c, step.call is not None) for c in criteria]
     return found
 
 
@@ -267,7 +272,7 @@ def _negation(node: Cond, names: Names) -> str:
     """`!node`, written the way ruff wants it (`x is not None`, `a != b`, no `not not`)."""
     if isinstance(node, Not):
         return condition(node.operand, names)
-    if isinstance(node, Compare) and _plain(node) is not None:
+    if isinstance(node, Compare) and _plain(node, names.called) is not None:
         return _compare(Compare(_NEGATED[node.op], node.left, node.right), names)
     if isinstance(node, Lit):
         return "False" if node.value else "True"
@@ -310,7 +315,7 @@ def _with_path(base: Cond, path: tuple[str, ...]) -> RuntimeExpr | None:
 
 
 def _compare(node: Compare, names: Names) -> str:
-    plain = _plain(node)
+    plain = _plain(node, names.called)
     if plain is None:
         left, right = operand(node.left, names), operand(node.right, names)
         return f"_compare({left}, {pysrc.literal(node.op)}, {right})"
@@ -320,16 +325,19 @@ def _compare(node: Compare, names: Names) -> str:
     return f"{operand(subject, names)} {'is' if op == '==' else 'is not'} {pysrc.literal(literal)}"
 
 
-def _plain(node: Compare) -> tuple[Cond, CompareOp, bool | int | float | None] | None:
+def _plain(node: Compare, called: bool) -> tuple[Cond, CompareOp, bool | int | float | None] | None:
     """A comparison that needs no `_compare`, as (subject, operator, literal): the
-    status code against a number, or a value of unknown type (`Any`) against null or a
-    boolean, which `_compare` would also test by identity. None for any other."""
+    status code of a response against a number, or a value of unknown type (`Any`)
+    against null or a boolean, which `_compare` would also test by identity. None for
+    any other (`called`: the status code is a called workflow's, perhaps None)."""
     subject, op, other = node.left, node.op, node.right
     if isinstance(subject, Lit) and not isinstance(other, Lit):
         subject, op, other = other, _MIRRORED[op], subject
     if not isinstance(other, Lit) or isinstance(subject, Lit):
         return None
     literal = other.value
+    if isinstance(subject, StatusCode) and called:
+        return None
     if isinstance(subject, StatusCode):
         if isinstance(literal, str) and _NUMBER.fullmatch(literal):
             literal = int(literal) if literal.lstrip("-").isdigit() else float(literal)
@@ -361,16 +369,16 @@ def _may_be_none(node: Cond) -> bool:
     return _is_any(node) or (isinstance(node, ResponseRef) and node.source == "header")
 
 
-def _needs_compare(node: Cond) -> bool:
+def _needs_compare(node: Cond, called: bool) -> bool:
     """Whether the compiled condition calls the runtime's `_compare`."""
     if isinstance(node, Compare):
-        if _plain(node) is None:
+        if _plain(node, called) is None:
             return True
-        return _needs_compare(node.left) or _needs_compare(node.right)
+        return _needs_compare(node.left, called) or _needs_compare(node.right, called)
     if isinstance(node, (And, Or)):
-        return _needs_compare(node.left) or _needs_compare(node.right)
+        return _needs_compare(node.left, called) or _needs_compare(node.right, called)
     if isinstance(node, Not):
-        return _needs_compare(node.operand)
+        return _needs_compare(node.operand, called)
     if isinstance(node, (Index, Prop)):
-        return _needs_compare(node.target)
+        return _needs_compare(node.target, called)
     return False
