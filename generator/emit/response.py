@@ -35,10 +35,9 @@ def response_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
     else:  # its workflow returned (or raised) and the criteria hold on what it returned
         checks, after = call_check_lines(step, names)
         lines += checks
-        failed = [
-            a for action in step.on_failure for a in _action_lines(action, "onFailure", step, names)
-        ]
-        lines += [_INDENT + line for line in failed + after] if after else []
+        actions, always = _taken(step.on_failure)
+        failed = [a for action in actions for a in _action_lines(action, "onFailure", step, names)]
+        lines += [_INDENT + line for line in failed + ([] if always else after)] if after else []
     if step.outputs:
         items = ", ".join(
             f"{pysrc.literal(o.py_name)}: {_output(step, o, names)}" for o in step.outputs
@@ -46,10 +45,19 @@ def response_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
         lines.append(f"state.{names.steps[step.step_id]} = {{{items}}}")
     if any(action.kind == "retry" for action in step.on_failure):
         lines.append(f"_reset_retries(state.retries, {pysrc.literal(step.step_id)})")
-    for action in step.on_success:
+    actions, always = _taken(step.on_success)
+    for action in actions:
         lines += _action_lines(action, "onSuccess", step, names)
-    lines.append(f"return {_default_next(step, names)}")
-    return lines
+    return lines if always else [*lines, f"return {_default_next(step, names)}"]
+
+
+def _taken(actions: tuple[ir.Action, ...]) -> tuple[tuple[ir.Action, ...], bool]:
+    """The actions that may be taken, in order: up to the first one that always is (no
+    criteria, not a retry, which may have run out); and whether there is such a one."""
+    for index, action in enumerate(actions):
+        if not action.criteria and action.kind != "retry":
+            return actions[: index + 1], True
+    return actions, False
 
 
 def _raise_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
@@ -82,9 +90,11 @@ def _failure_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
         lines = [f"unmet = None if response.is_success else {pysrc.literal(_NOT_2XX)}"]
     lines.append("if unmet is not None:")
     body: list[str] = []
-    for action in step.on_failure:
+    actions, always = _taken(step.on_failure)
+    for action in actions:
         body += _action_lines(action, "onFailure", step, names)
-    body.append(f"raise StepFailedError({pysrc.literal(step.step_id)}, response, {_UNMET})")
+    if not always:
+        body.append(f"raise StepFailedError({pysrc.literal(step.step_id)}, response, {_UNMET})")
     return lines + [_INDENT + line for line in body]
 
 
