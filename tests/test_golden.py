@@ -106,3 +106,26 @@ def test_fixture_modules_pass_mypy_strict_and_ruff(tmp_path: Path) -> None:
             command, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False
         )
         assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_fixture_modules_have_no_unreachable_statements() -> None:
+    """No statement follows a `return`, `raise`, `continue` or `break` in its block (as
+    one would after an action that is always taken)."""
+    import ast
+    import itertools
+
+    result = compile_specs([REPO / "tests" / "fixtures" / "behaviour"])
+    ends = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+    found = []
+    for name, text in sorted(result.files.items()):
+        if not name.endswith(".py"):
+            continue
+        for node in ast.walk(ast.parse(text)):
+            for block in ("body", "orelse", "finalbody"):
+                statements = getattr(node, block, None)
+                if not isinstance(statements, list):
+                    continue
+                for before, after in itertools.pairwise(statements):
+                    if isinstance(before, ends) and isinstance(after, ast.stmt):
+                        found.append(f"{name}:{after.lineno}")
+    assert found == []
