@@ -65,8 +65,9 @@ NOT_REPORTED: dict[tuple[str, str], str] = {
 
 
 #: Repairs that report a defect in place of its usual code: AG426 takes a path parameter
-#: not in the path (AG604) as the one the step omits (AG311), and names both.
-REPAIRED_BY = {"AG604": ("AG426",), "AG311": ("AG426",)}
+#: not in the path (AG604) as the one the step omits (AG311), and names both; AG317 takes
+#: an unknown operationId (AG300) as the one that differs from it only in case.
+REPAIRED_BY = {"AG604": ("AG426",), "AG311": ("AG426",), "AG300": ("AG317",)}
 
 
 def expected_for(case: str, defect: str) -> tuple[str, str] | str:

@@ -187,6 +187,20 @@ def _check_coupon_order(exchanges: list[Exchange]) -> None:
     }
 
 
+def _check_par(exchange: Exchange) -> None:
+    """The query parameters of the operation (one written as JSON, its OpenAPI `content`),
+    and the JSON body its requestBody declares."""
+    query = httpx.URL(exchange.url).params
+    assert query["client_assertion_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer"
+    assert yaml.safe_load(query["client_assertion"]) == {
+        "iss": "tpp-client",
+        "sub": "tpp-client",
+        "aud": "as",
+    }
+    assert exchange.request_headers["content-type"] == "application/json"
+    assert _bodies([exchange]) == [{"response_type": "code", "client_id": "tpp-client"}]
+
+
 def _check_attributes(exchanges: list[Exchange], outputs: Mapping[str, Any]) -> None:
     assert _bodies(exchanges)[-1] == {"Attributes": {"tier": "gold", "topic": "billing"}}
 
@@ -411,6 +425,28 @@ CASES = [
             exchanges[:1], ["status=available&page=1&pageSize=10"]
         ),
         note="reusable parameters with value overrides; a workflow step reading $statusCode",
+    ),
+    Case(
+        id="oai-fapi-par/oidc-par-authz-code",
+        document=CORPUS / "oai-fapi-par" / "FAPI-PAR.arazzo.yaml",
+        workflow="oidc_par_authz_code",
+        openapi=CORPUS / "oai-fapi-par" / "FAPI-PAR.openapi.yaml",
+        inputs={
+            "client_id": "tpp-client",
+            "client_assertion": {"iss": "tpp-client", "sub": "tpp-client", "aud": "as"},
+            "redirect_uri": "https://tpp.example.com/cb",
+            "code_verifier": "verifier-0123456789",
+            "pa_rrequest_body": {"response_type": "code", "client_id": "tpp-client"},
+            "token_request_body": {},
+        },
+        calls=("POST /as/par.oauth2",),
+        outputs=None,
+        fails_at=("PARStep", 400),
+        violations=("content-type must be equal to one of the allowed values",),
+        check=lambda exchanges, _outputs: _check_par(exchanges[0]),
+        note="repair: operationId PAR is the OpenAPI document's Par (AG317). Prism then "
+        "refuses the JSON body the operation's requestBody declares, by a Content-Type "
+        "header parameter (form-urlencoded) that OpenAPI says SHALL be ignored",
     ),
     # Corpus cases with reusable components, goto, end and workflow calls.
     Case(

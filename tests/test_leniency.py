@@ -480,3 +480,69 @@ def test_javascript_regex_literals(pattern: str, query: str) -> None:
     assert isinstance(criterion, ir.QueryCriterion)
     assert criterion.query == query
     assert [d.code for d in diagnostics] == ["AG417"]
+
+
+CASE_API = """openapi: 3.1.0
+info: {title: pets, version: '1'}
+servers: [{url: 'https://pets.example.com'}]
+paths:
+  /pets/{id}:
+    get:
+      operationId: getPet
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {'200': {description: ok}}
+  /pets:
+    get:
+      operationId: listpets
+      responses: {'200': {description: ok}}
+    post:
+      operationId: ListPets
+      responses: {'200': {description: ok}}
+"""
+
+
+def test_an_operation_id_in_another_case_is_the_one_operation_with_that_id(
+    tmp_path: Path,
+) -> None:
+    """`GETPET` (and a qualified `GetPet`) is getPet; `LISTPETS` could be listpets or
+    ListPets, so it stays an error."""
+    (tmp_path / "pets.openapi.yaml").write_text(CASE_API)
+    document = tmp_path / "lookup.arazzo.yaml"
+    document.write_text(
+        "arazzo: 1.0.1\ninfo: {title: t, version: '1'}\n"
+        "sourceDescriptions: [{name: api, url: pets.openapi.yaml, type: openapi}]\n"
+        "workflows:\n"
+        "- workflowId: found\n  steps:\n"
+        "  - stepId: a\n    operationId: GETPET\n"
+        "    parameters: [{name: id, in: path, value: '1'}]\n"
+        "  - stepId: b\n    operationId: $sourceDescriptions.api.GetPet\n"
+        "    parameters: [{name: id, in: path, value: '2'}]\n"
+        "- workflowId: ambiguous\n  steps:\n"
+        "  - stepId: c\n    operationId: LISTPETS\n"
+    )
+    result = compile_specs([document], render=False)
+    assert found(result, "AG317") == [
+        (
+            "lookup.arazzo.yaml",
+            8,
+            18,
+            "unknown operationId 'GETPET'; read as 'getPet', the one operationId that "
+            "differs from it only in case",
+            "write 'getPet': operationIds are case-sensitive",
+        ),
+        (
+            "lookup.arazzo.yaml",
+            11,
+            18,
+            "unknown operationId '$sourceDescriptions.api.GetPet'; read as "
+            "'$sourceDescriptions.api.getPet', the one operationId that differs from it "
+            "only in case",
+            "write '$sourceDescriptions.api.getPet': operationIds are case-sensitive",
+        ),
+    ]
+    assert [(s.method, s.path) for s in workflow(result, "found").steps] == [
+        ("GET", "/pets/{id}"),
+        ("GET", "/pets/{id}"),
+    ]
+    errors = [(d.code, d.message) for d in result.diagnostics.sorted() if d.level is Level.ERROR]
+    assert errors == [("AG300", "unknown operationId 'LISTPETS'")]

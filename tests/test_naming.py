@@ -51,6 +51,16 @@ def test_two_documents_with_one_file_name_are_an_error_not_a_rename(tmp_path: Pa
     assert [d.code for d in result.diagnostics if d.code == "AG107"] == ["AG107"]
 
 
+def test_a_document_named_like_a_keyword_gets_a_package_with_an_underscore(
+    tmp_path: Path,
+) -> None:
+    """`class` is no package name, `case` a soft keyword: `class_/`, `case_/`, no clash."""
+    specs = make_specs(tmp_path, ("class.arazzo.yaml", "one"), ("case.arazzo.yaml", "two"))
+    result = compile_specs([specs])
+    assert result.diagnostics.error_count == 0, [d.render() for d in result.diagnostics]
+    assert {"class_/one.py", "case_/two.py"} <= set(result.files)
+
+
 def test_path_like_workflow_ids_stay_inside_the_output(tmp_path: Path) -> None:
     specs = make_specs(tmp_path, ("doc.arazzo.yaml", "'../../escape'"))
     result = compile_specs([specs])

@@ -157,6 +157,7 @@ class Project:
     def _package(self, document: ArazzoDocument, path: Path) -> str:
         url = self.loader.url_of(document.doc) if isinstance(self.loader, SourceLoader) else None
         wanted = remote_package(url) if url else _document_package(path.name)
+        wanted = pysrc.Namespace().claim(wanted)  # a keyword gets its `_` (`case_`)
         package = self.packages.claim(wanted)
         if package != wanted:
             self.diagnostics.error(

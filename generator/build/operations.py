@@ -10,7 +10,9 @@ accepted with a warning that names the standard form:
   operationId itself, for `$sourceDescriptions.<source>.<operationId>`; and an
   unqualified operationId although the document has several OpenAPI sources (the
   specification says it MUST then be qualified) that only one source declares;
-* AG309: an operationPath pointing at a Path Item that has exactly one operation.
+* AG309: an operationPath pointing at a Path Item that has exactly one operation;
+* AG317: an operationId that no operation has, where exactly one operation (of the
+  source it names, if any) has it but for case: `PAR` for `Par`.
 
 Anything ambiguous stays an error: a dotted operationId whose source has no such
 operation, a Path Item with several operations, `POST /pets` instead of a JSON
@@ -68,12 +70,11 @@ class Sources:
             source = self._source(source_name, span, diagnostics)
             if source is None:
                 return None
-            candidates = [(source_name, op) for op in source.by_id(bare)]
+            scope = {source_name: source}
         else:
-            bare = operation_id
-            candidates = [
-                (name, op) for name, doc in self.openapi.items() for op in doc.by_id(bare)
-            ]
+            bare, scope = operation_id, self.openapi
+        candidates = [(name, op) for name, doc in scope.items() for op in doc.by_id(bare)]
+        if operation_id == bare:
             if not candidates:
                 dotted = self._dotted(operation_id, span, diagnostics)
                 if dotted is not None:
@@ -88,6 +89,8 @@ class Sources:
                     f"write '{_SOURCE_PREFIX}{candidates[0][0]}.{bare}': with several "
                     "sources the specification requires the qualified form",
                 )
+        if not candidates:
+            candidates = self._other_case(operation_id, bare, scope, span, diagnostics)
         if len(candidates) == 1:
             return self._checked(candidates[0][1], diagnostics)
         if not candidates:
@@ -135,6 +138,38 @@ class Sources:
             )
             return found[0]
         return None
+
+    def _other_case(
+        self,
+        operation_id: str,
+        bare: str,
+        scope: dict[str, OpenApiDocument],
+        span: Span,
+        diagnostics: Diagnostics,
+    ) -> list[tuple[str, Operation]]:
+        """Repair AG317: the one operation in `scope` whose operationId is `bare` but for
+        case (none when a source that may hold the exact one could not be loaded)."""
+        folded = bare.casefold()
+        found = [
+            (name, op)
+            for name, doc in scope.items()
+            for op in doc.operations
+            if op.operation_id is not None and op.operation_id.casefold() == folded
+        ]
+        if len(found) != 1 or self._maybe_in_unusable(operation_id):
+            return []
+        name, operation = found[0]
+        standard = str(operation.operation_id)
+        if operation_id != bare or len(self.openapi) + len(self.unusable) > 1:
+            standard = f"{_SOURCE_PREFIX}{name}.{standard}"
+        diagnostics.warning(
+            "AG317",
+            span,
+            f"unknown operationId {operation_id!r}; read as {standard!r}, the one "
+            "operationId that differs from it only in case",
+            f"write '{standard}': operationIds are case-sensitive",
+        )
+        return found
 
     def _source(self, name: str, span: Span, diagnostics: Diagnostics) -> OpenApiDocument | None:
         """The OpenAPI source called `name`; reports an unknown name once."""
