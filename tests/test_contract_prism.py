@@ -221,6 +221,8 @@ _PETSTORE_API = (
     / "master/src/main/resources/openapi.yaml"
 )
 _USER = "/components/schemas/User/properties"
+_COUPONS_DOC = CORPUS / "oai-pet-coupons" / "pet-coupons.arazzo.yaml"
+_COUPONS_API = CORPUS / "oai-pet-coupons" / "pet-coupons.openapi.yaml"
 #: The OAuth2 (petstore_auth) token the caller passes; Prism checks that there is one.
 _PETSTORE_TOKEN = {"Authorization": "Bearer test-token"}
 _ZENO = CORPUS / "jpa-zeno-fm"
@@ -381,16 +383,13 @@ CASES = [
     ),
     Case(
         id="oai-pet-coupons/place-order",
-        document=CORPUS / "oai-pet-coupons" / "pet-coupons.arazzo.yaml",
+        document=_COUPONS_DOC,
         workflow="place_order",
-        openapi=CORPUS / "oai-pet-coupons" / "pet-coupons.openapi.yaml",
+        openapi=_COUPONS_API,
         inputs={
             "pet_id": (
-                example(
-                    CORPUS / "oai-pet-coupons" / "pet-coupons.openapi.yaml",
-                    "/components/schemas/Order/properties/petId/example",
-                )
-                if (CORPUS / "oai-pet-coupons").is_dir()
+                example(_COUPONS_API, "/components/schemas/Order/properties/petId/example")
+                if _COUPONS_API.is_file()
                 else 0
             ),
             "quantity": 1,
@@ -401,9 +400,9 @@ CASES = [
     ),
     Case(
         id="oai-pet-coupons/apply-coupon",
-        document=CORPUS / "oai-pet-coupons" / "pet-coupons.arazzo.yaml",
+        document=_COUPONS_DOC,
         workflow="apply_coupon",
-        openapi=CORPUS / "oai-pet-coupons" / "pet-coupons.openapi.yaml",
+        openapi=_COUPONS_API,
         headers=_PETSTORE_TOKEN,
         inputs={"my_pet_tags": ["puppy", "dalmatian"], "store_id": "pets.example.com"},
         calls=("GET /pet/findByTags", "GET /pet/10/coupons", "POST /store/order"),
@@ -415,9 +414,9 @@ CASES = [
     ),
     Case(
         id="oai-pet-coupons/buy-available-pet",
-        document=CORPUS / "oai-pet-coupons" / "pet-coupons.arazzo.yaml",
+        document=_COUPONS_DOC,
         workflow="buy_available_pet",
-        openapi=CORPUS / "oai-pet-coupons" / "pet-coupons.openapi.yaml",
+        openapi=_COUPONS_API,
         headers=_PETSTORE_TOKEN,
         calls=("GET /pet/findByStatus", "POST /store/order"),
         outputs={"buy_pet_order_id": 10},
