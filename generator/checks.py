@@ -214,9 +214,9 @@ def _check_endless_loops(workflow: ir.Workflow, diagnostics: Diagnostics) -> Non
 
 def check_params(step: ir.Step, diagnostics: Diagnostics) -> None:
     """AG604 for each parameter of an operation step its operation does not declare."""
-    declared = set(step.declared_params)
+    declared = {ir.param_key(*p) for p in step.declared_params}
     for param in step.params:
-        if (param.name, param.location) not in declared:
+        if ir.param_key(param.name, param.location) not in declared:
             diagnostics.warning(
                 "AG604",
                 param.span,

@@ -63,6 +63,12 @@ class Param:
     media_type: str | None = None  # the value is written as this type (OpenAPI `content`)
 
 
+def param_key(name: str, location: str) -> tuple[str, str]:
+    """What identifies a parameter: its location and name, in any case for a header
+    (RFC 9110 field names are case-insensitive)."""
+    return (name.casefold() if location == "header" else name, location)
+
+
 @dataclass(frozen=True)
 class Replacement:
     """A Payload Replacement Object applied when the request is built."""

@@ -240,7 +240,12 @@ QUERY_CASES = {
     "form no explode primitive": ({"fn": BLUE}, "fn=blue"),
     "form no explode array": ({"fn": COLORS}, "fn=blue,black,brown"),
     "form no explode object": ({"fn": RGB}, "fn=R,100,G,200,B,150"),
-    "form empty array": ({"fn": []}, "fn="),
+    # RFC 6570's undefined values leave the parameter out (OpenAPI 3.1.1 Appendix C.4.3)
+    "form empty array": ({"fn": [], "f": []}, ""),
+    "form empty object": ({"fn": {}, "f": {}}, ""),
+    "form only null items and members": ({"fn": [None], "f": {"b": None}}, ""),
+    "delimited empty": ({"sd": [], "pd": {}}, ""),
+    "empty string is a value": ({"fn": "", "f": [""]}, "f=&fn="),
     "spaceDelimited array": ({"sd": COLORS}, "sd=blue%20black%20brown"),
     "spaceDelimited object": ({"sd": RGB}, "sd=R%20100%20G%20200%20B%20150"),
     "pipeDelimited array": ({"pd": COLORS}, "pd=blue%7Cblack%7Cbrown"),
@@ -265,7 +270,8 @@ def test_query_styles_follow_the_openapi_table(
 ) -> None:
     inputs, expected = QUERY_CASES[case]
     run(params["query_styles"], is_async, base_url=server.base_url, **inputs)
-    assert (server.last().method, server.last().target) == ("GET", "/q?" + expected)
+    target = "/q?" + expected if expected else "/q"
+    assert (server.last().method, server.last().target) == ("GET", target)
 
 
 @MODES
@@ -310,6 +316,8 @@ HEADER_CASES = {
     "object": ({"xs": RGB}, "X-S", "R,100,G,200,B,150"),
     "exploded object": ({"xe": RGB}, "X-E", "R=100,G=200,B=150"),
     "not percent-encoded": ({"xs": "a b/c%d"}, "X-S", "a b/c%d"),
+    "spaces around are not part of it": ({"xs": " \ta b\t "}, "X-S", "a b"),
+    "empty array left out": ({"xs": [], "xe": {"R": None}}, "X-S", None),
 }
 
 
@@ -358,6 +366,7 @@ COOKIE_CASES = {
     "no explode object": ({"cn": RGB}, "cn=R,100,G,200,B,150"),
     "percent-encoded": ({"c": "a b;c=é"}, "c=a%20b%3Bc%3D%C3%A9"),
     "two parameters": ({"c": 1, "cn": [2, 3]}, "c=1; cn=2,3"),
+    "empty array and object left out": ({"c": [], "cn": {}}, None),
 }
 
 

@@ -489,13 +489,24 @@ def _segment(value: Any, name: str, step_id: str, *, explode: bool = False) -> s
     return _expand(_flat(_present(value, name, step_id), name), ",", explode, _quote)
 
 
-def _form_pairs(
-    name: str, value: Any, explode: bool, quote_value: Callable[[str], str]
-) -> list[str] | None:
-    """`name=value` pairs in OpenAPI style `form`; None leaves the parameter out."""
+def _defined(value: Any, name: str) -> str | list[str] | dict[str, str] | None:
+    """`_flat(value)`, or None for what RFC 6570 calls undefined, which leaves a query,
+    header or cookie parameter out: None, and an array or object with no item or member
+    that is not None (OpenAPI 3.1.1 Appendix C.4.3)."""
     if value is None:
         return None
     flat = _flat(value, name)
+    return flat if isinstance(flat, str) or flat else None
+
+
+def _form_pairs(
+    name: str, value: Any, explode: bool, quote_value: Callable[[str], str]
+) -> list[str] | None:
+    """`name=value` pairs in OpenAPI style `form`; an undefined value leaves the
+    parameter out."""
+    flat = _defined(value, name)
+    if flat is None:
+        return None
     if explode and isinstance(flat, list) and flat:
         return [f"{_quote(name)}={quote_value(item)}" for item in flat]
     if explode and isinstance(flat, dict) and flat:
@@ -516,10 +527,13 @@ def _form(
 
 
 def _header(value: Any, name: str, *, explode: bool = False) -> str | None:
-    """A header parameter in OpenAPI style `simple`, not percent-encoded; None leaves it out."""
-    if value is None:
+    """A header parameter in OpenAPI style `simple`, not percent-encoded; an undefined
+    value leaves it out. Spaces and tabs around the value are not part of it (RFC 9110
+    5.5), so they are not sent."""
+    flat = _defined(value, name)
+    if flat is None:
         return None
-    text = _expand(_flat(value, name), ",", explode, str)
+    text = _expand(flat, ",", explode, str).strip(" \t")
     bad = next(
         (char for char in text if not (" " <= char <= "~" or char == "\t")), None
     )

@@ -82,7 +82,8 @@ def _unsupported(builder: WorkflowBuilder, span: Span, what: str) -> None:
 def read_params(
     builder: WorkflowBuilder, workflow: spec.Workflow, step: spec.Step, operation: Operation
 ) -> tuple[ir.Param, ...]:
-    """Workflow parameters overridden by step parameters, keyed by (name, in)."""
+    """Workflow parameters overridden by step parameters, keyed by (name, in); header
+    names are case-insensitive (RFC 9110), so `x-flags` is the declared `X-Flags`."""
     merged: dict[tuple[str, str], ir.Param] = {}
     for entries in (workflow.parameters, step.parameters):
         seen: set[tuple[str, str]] = set()
@@ -90,7 +91,7 @@ def read_params(
             param = _parameter(builder, entry)
             if param is None:
                 continue
-            key = (param.name, param.location)
+            key = ir.param_key(param.name, param.location)
             if key in seen:
                 builder.diagnostics.error(
                     "AG312",
@@ -100,7 +101,7 @@ def read_params(
                 )
             seen.add(key)
             merged[key] = param
-    declared = {(p.name, p.location): p for p in operation.parameters}
+    declared = {ir.param_key(p.name, p.location): p for p in operation.parameters}
     template = _PATH_TEMPLATE.findall(operation.path)
     for name in template:
         if (name, "path") not in merged and not _rename_path_param(
