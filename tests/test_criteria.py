@@ -158,6 +158,25 @@ def test_regex_is_case_sensitive_without_an_inline_flag(
 
 
 @BOTH
+@pytest.mark.parametrize(
+    ("content_type", "holds"),
+    [("text/plain", True), ("text/plain; charset=utf-8", True), ("application/json", False)],
+)
+def test_a_text_body_is_its_text_even_when_it_parses_as_json(
+    modules: dict[str, ModuleType], api: Api, is_async: bool, content_type: str, holds: bool
+) -> None:
+    """`1.50` as text/plain is the text "1.50"; as JSON it is the number 1.5."""
+    api.text("/plain", "1.50", content_type)
+
+    if holds:
+        assert run(modules["text_body"], is_async, api) == {"text": "1.50"}
+    else:
+        assert failure(modules["text_body"], is_async, api).reason == (
+            "success criterion not met: ^1\\.50$"
+        )
+
+
+@BOTH
 def test_regex_on_a_number_matches_its_json_text(
     modules: dict[str, ModuleType], api: Api, is_async: bool
 ) -> None:
