@@ -78,6 +78,30 @@ def test_retry_after_header_wins_and_is_capped(modules: dict[str, ModuleType]) -
     assert clock.waits == [2.0, 10.0]
 
 
+@ASYNC
+def test_a_step_that_failed_for_good_retries_anew_when_entered_again(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    """poll fails after its one retry and goes to check, which sends it back: poll's
+    retry budget is fresh then, as it would be after a success."""
+    script = {
+        "/jobs/7": [reply(503), reply(503), reply(503), reply(200, {"state": "done"})],
+        "/fallback": [reply(200, {"state": "again"}), reply(200, {"state": "stop"})],
+    }
+    clock = Clock()
+    with ScriptedServer(script) as server:
+        run(
+            modules["retry_anew"],
+            "retry_anew",
+            is_async,
+            clock,
+            job_id="7",
+            base_url=server.base_url,
+        )
+    assert server.paths() == ["/jobs/7", "/jobs/7", "/fallback", "/jobs/7", "/jobs/7", "/fallback"]
+    assert clock.waits == [0.5, 0.5]
+
+
 def test_retries_count_against_the_step_budget(modules: dict[str, ModuleType]) -> None:
     module = modules["poll_job"]
     with (

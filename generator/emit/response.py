@@ -43,12 +43,16 @@ def response_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
             f"{pysrc.literal(o.py_name)}: {_output(step, o, names)}" for o in step.outputs
         )
         lines.append(f"state.{names.steps[step.step_id]} = {{{items}}}")
-    if any(action.kind == "retry" for action in step.on_failure):
+    if _retries(step):
         lines.append(f"_reset_retries(state.retries, {pysrc.literal(step.step_id)})")
     actions, always = _taken(step.on_success)
     for action in actions:
         lines += _action_lines(action, "onSuccess", step, names)
     return lines if always else [*lines, f"return {_default_next(step, names)}"]
+
+
+def _retries(step: ir.Step) -> bool:
+    return any(action.kind == "retry" for action in step.on_failure)
 
 
 def _taken(actions: tuple[ir.Action, ...]) -> tuple[tuple[ir.Action, ...], bool]:
@@ -146,6 +150,9 @@ def _action_lines(action: ir.Action, field: str, step: ir.Step, names: pyexpr.Na
     if field == "onFailure" and action.kind != "retry" and step.step_id in names.retry_steps:
         target = f"_Failed({target})"  # it leaves a retry that ran this step first
     lines = [f"return {target}"]
+    if field == "onFailure" and action.kind != "retry" and _retries(step):
+        # the step has failed for good: entered again (a goto), it may retry anew
+        lines.insert(0, f"_reset_retries(state.retries, {pysrc.literal(step.step_id)})")
     if action.kind == "end" and field == "onFailure" and step.call is None:
         # for the StepNotRunError of an output that needs a step this action skips
         failed = f"StepFailedError({pysrc.literal(step.step_id)}, response, {_UNMET})"
