@@ -173,6 +173,8 @@ class WorkflowCall:
     #: (package, module) of every generated module whose errors the callee may raise:
     #: its own and, transitively, those of the workflows it calls (sorted).
     raises: tuple[tuple[str, str], ...] = ()
+    #: The callee, or a workflow it calls, retries: it takes `sleep` and `max_retry_delay`.
+    waits: bool = False
 
 
 @dataclass(frozen=True)

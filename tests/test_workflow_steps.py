@@ -299,6 +299,44 @@ def test_a_failure_inside_a_nested_call_is_a_failure_of_the_outer_step(
     assert server.paths() == ["/jobs/j", "/fallback"]
 
 
+# --- what a called workflow gets from its caller ----------------------------------------
+
+
+@ASYNC
+def test_a_called_workflow_that_retries_waits_with_the_callers_sleep(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    """wrapped-busy has no retries of its own, yet takes sleep and max_retry_delay and
+    passes them on: the waits of poll-when-busy are recorded, and capped."""
+    clock = Clock()
+    busy = reply(503, {"state": "busy"})
+    with ScriptedServer({"/jobs/j": [busy, busy, DONE]}) as server:
+        outputs = run(
+            modules["wrapped_busy"],
+            is_async,
+            clock,
+            job_id="j",
+            max_retry_delay=0.5,
+            base_url=server.base_url,
+        )
+    assert outputs == {"state": "done"}
+    assert server.paths() == ["/jobs/j"] * 3
+    assert clock.waits == [0.5, 0.5]  # retryAfter 2, capped by the caller's max_retry_delay
+
+
+def test_only_workflows_that_retry_or_run_one_that_does_take_sleep(
+    modules: dict[str, ModuleType],
+) -> None:
+    import inspect
+
+    takes = {
+        name: "sleep" in inspect.signature(getattr(module, name)).parameters
+        for name, module in modules.items()
+    }
+    assert takes["wrapped_busy"] and takes["poll_when_busy"] and takes["wait_for_job"]
+    assert not takes["wrapped_state"] and not takes["get_state"]
+
+
 # --- $statusCode of a workflow step (AG427) and on_response ---------------------------
 
 

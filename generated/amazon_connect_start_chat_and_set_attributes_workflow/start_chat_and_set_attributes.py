@@ -132,8 +132,14 @@ def _excerpt(content: bytes, secrets: list[str]) -> str:
 
 
 def _read_body(response: httpx.Response) -> Any:
-    """The parsed JSON body of a response, or its text when it is not JSON (or is
-    nested deeper than `_MAX_JSON_DEPTH`)."""
+    """The parsed JSON body of a response whose Content-Type names JSON (`application/json`,
+    `+json`...) or is absent; its text for another Content-Type (a `text/plain` `1.50` stays
+    "1.50"), or when it is not JSON or is nested deeper than `_MAX_JSON_DEPTH`."""
+    media_type = (
+        response.headers.get("content-type", "").partition(";")[0].strip().lower()
+    )
+    if media_type and "json" not in media_type:
+        return response.text
     try:
         document = json.loads(response.content)
     except (ValueError, RecursionError):

@@ -22,6 +22,19 @@ from generator.emit.imports import Imports
 from generator.expressions import OutputRef, StatusCode
 
 
+def all_calls(workflow: ir.Workflow) -> list[ir.WorkflowCall]:
+    """Every workflow this one runs: dependencies, steps and actions."""
+    calls = [*workflow.depends_on, *(s.call for s in workflow.steps if s.call)]
+    return calls + [a.call for a in _actions(workflow) if a.call]
+
+
+def takes_sleep(workflow: ir.Workflow) -> bool:
+    """Whether the workflow function takes `sleep` and `max_retry_delay`: it retries, or
+    a workflow it runs does (and gets them from it)."""
+    retries = any(a.kind == "retry" for s in workflow.steps for a in s.on_failure)
+    return retries or any(call.waits for call in all_calls(workflow))
+
+
 def goto_calls(workflow: ir.Workflow) -> list[ir.WorkflowCall]:
     """The workflows that goto actions go to (they end the calling workflow)."""
     return [a.call for a in _actions(workflow) if a.call and a.kind == "goto"]
@@ -48,8 +61,7 @@ def checks_call(step: ir.Step) -> bool:
 
 
 def calls_needs(workflow: ir.Workflow, imports: Imports) -> list[str]:
-    calls = [*workflow.depends_on, *(s.call for s in workflow.steps if s.call)]
-    calls += [a.call for a in _actions(workflow) if a.call]
+    calls = all_calls(workflow)
     for call in calls:
         if call.package == workflow.package:
             imports.need(f".{call.module}", call.function, call.function + "_async")
@@ -89,7 +101,11 @@ def call_expression(call: ir.WorkflowCall, names: pyexpr.Names, *, catch: bool =
     if catch:
         classes = [f"{_alias(*raised)}.WorkflowError" for raised in call.raises]
         failures = f", failures=({', '.join(classes)},)"
-    return f"_Call({function}, {function}_async, {{{inputs}}}, same_api={call.same_api}{failures})"
+    waits = ", waits=True" if call.waits else ""
+    return (
+        f"_Call({function}, {function}_async, {{{inputs}}}, "
+        f"same_api={call.same_api}{waits}{failures})"
+    )
 
 
 def call_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:

@@ -17,6 +17,7 @@ from generator.checks import response_expressions
 from generator.emit import pyexpr
 from generator.emit.body import replacement_constants
 from generator.emit.calls import (
+    all_calls,
     call_expression,
     call_lines,
     call_names,
@@ -26,6 +27,7 @@ from generator.emit.calls import (
     goto_calls,
     reads_called_status,
     retry_calls,
+    takes_sleep,
 )
 from generator.emit.imports import Imports
 from generator.emit.request import request_lines, request_needs
@@ -51,6 +53,8 @@ def module_context(workflow: ir.Workflow) -> dict[str, Any]:
         "runtime_features": sorted(set(features)),
         "criteria_constants": pyexpr.criteria_constants(workflow) + replacement_constants(workflow),
         "has_retries": _has_retries(workflow),
+        "takes_sleep": takes_sleep(workflow),
+        "runs_workflows": bool(all_calls(workflow)),
         "has_failure_end": _has_failure_end(workflow),
         "has_calls": any(s.call for s in workflow.steps),
         "has_goto_workflows": bool(goto_calls(workflow)),
@@ -153,7 +157,10 @@ def _flow_needs(workflow: ir.Workflow, imports: Imports) -> list[str]:
         features.append("failure")
     if _has_retries(workflow):
         features.append("retry")
-        for module in ("asyncio", "datetime", "email.utils", "time"):
+        for module in ("datetime", "email.utils"):
+            imports.need(module)
+    if takes_sleep(workflow):  # its sleep defaults
+        for module in ("asyncio", "time"):
             imports.need(module)
         imports.need("collections.abc", "Awaitable")
     return features
@@ -245,7 +252,7 @@ def _exports(workflow: ir.Workflow) -> list[str]:
         names.append("DEFAULT_BASE_URL")
     if workflow.base_urls:
         names.append("DEFAULT_BASE_URLS")
-    if _has_retries(workflow):
+    if takes_sleep(workflow):
         names.append("DEFAULT_MAX_RETRY_DELAY")
     if any(checks_call(s) for s in workflow.steps):
         names.append("WorkflowStepFailedError")
@@ -452,7 +459,7 @@ def _function_doc(workflow: ir.Workflow, is_async: bool) -> str:
         "    on_response: called with the workflow id, step id and response each time a "
         "step gets a response, also in the workflows this one runs (to log or trace them); "
         "what it raises propagates.",
-        *(_RETRY_ARGS if _has_retries(workflow) else []),
+        *(_RETRY_ARGS if takes_sleep(workflow) else []),
         "",
         "Returns:",
         f"    The workflow outputs as {workflow.outputs_class}.",
