@@ -537,7 +537,27 @@ LOOSE = [
     ({"a": 1}, "!=", {"a": 2}, True),
     ([1], "<", [2], False),
     ({"a": "X"}, "==", {"a": "x"}, False),  # only top-level strings ignore case
+    ([True], "==", [1], False),  # booleans equal only booleans inside arrays too
+    ({"a": [0]}, "==", {"a": [False]}, False),
+    ({"a": [None, 1.0]}, "==", {"a": [None, 1]}, True),
+    ([1, 2], "==", [1, 2, 3], False),
 ]
+
+
+@pytest.mark.parametrize(
+    ("tokens", "expected"),
+    [
+        (("items", "1"), "b"),
+        (("items", "01"), None),
+        (("items", "0"), "a"),
+        (("items", "-1"), None),
+    ],
+)
+def test_a_json_pointer_array_index_has_no_leading_zero(
+    modules: dict[str, ModuleType], tokens: tuple[str, ...], expected: Any
+) -> None:
+    """RFC 6901: `01` is no array index, so `#/items/01` reads no value."""
+    assert modules["simple_routing"]._pointer({"items": ["a", "b"]}, tokens) == expected
 
 
 @pytest.mark.parametrize(("left", "op", "right", "expected"), LOOSE)

@@ -170,7 +170,7 @@ def _pointer(document: Any, tokens: tuple[str, ...]) -> Any:
         if isinstance(document, dict):
             document = document.get(token)
         elif (
-            isinstance(document, list) and _digits(token) and int(token) < len(document)
+            isinstance(document, list) and _index(token) and int(token) < len(document)
         ):
             document = document[int(token)]
         else:
@@ -181,6 +181,11 @@ def _pointer(document: Any, tokens: tuple[str, ...]) -> Any:
 def _digits(text: str) -> bool:
     """Whether `text` is a (short) run of ASCII digits; str.isdigit() also takes '²'."""
     return text.isascii() and text.isdigit() and len(text) <= 4000
+
+
+def _index(token: str) -> bool:
+    """Whether a JSON pointer token is an array index: no leading zero (RFC 6901)."""
+    return _digits(token) and (token == "0" or not token.startswith("0"))
 
 
 def _require(
