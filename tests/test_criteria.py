@@ -597,6 +597,7 @@ def test_regex_search_of_values(
         ([1], ("0",), False),  # a name only from objects
         ("text", (), True),  # the root
         ("text", ("a",), False),
+        (None, (), False),  # a missing value (a header not sent) has no root
     ],
 )
 def test_singular_jsonpath_lookup(
@@ -641,6 +642,11 @@ def test_xpath_and_jsonpath_helpers_never_raise(modules: dict[str, ModuleType]) 
     query = next(v for k, v in vars(jsonpath).items() if k.startswith("_JSONPATH_"))
     for value in (None, 1, "text", [], {"items": "x"}):
         assert jsonpath._jsonpath_selects(query, value) is False
+    import jsonpath_rfc9535
+
+    root = jsonpath_rfc9535.compile("$")
+    assert jsonpath._jsonpath_selects(root, "") is True
+    assert jsonpath._jsonpath_selects(root, None) is False  # a missing value: no document
 
 
 # --- generation-time checks --------------------------------------------------------
