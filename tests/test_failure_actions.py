@@ -102,6 +102,24 @@ def test_a_step_that_failed_for_good_retries_anew_when_entered_again(
     assert clock.waits == [0.5, 0.5]
 
 
+@ASYNC
+def test_a_step_that_fails_in_a_later_round_has_no_outputs_from_an_earlier_one(
+    modules: dict[str, ModuleType], is_async: bool
+) -> None:
+    """check succeeds (goto first), then fails and `stop` ends the workflow: its output is
+    not the first round's 'again' but an error that says why there is none."""
+    module = modules["fresh_outputs"]
+    script = {
+        "/fallback": [reply(200, {"state": "x"})],
+        "/jobs/x": [reply(200, {"state": "again"}), reply(500, {"state": "broken"})],
+    }
+    with ScriptedServer(script) as server, pytest.raises(module.StepNotRunError) as caught:
+        run(module, "fresh_outputs", is_async, None, base_url=server.base_url)
+    assert server.paths() == ["/fallback", "/jobs/x", "/fallback", "/jobs/x"]
+    assert "step 'check' failed (HTTP 500" in str(caught.value)
+    assert "failure action 'stop' ended the workflow" in str(caught.value)
+
+
 def test_retries_count_against_the_step_budget(modules: dict[str, ModuleType]) -> None:
     module = modules["poll_job"]
     with (

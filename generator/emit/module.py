@@ -203,6 +203,11 @@ def _names(workflow: ir.Workflow) -> pyexpr.Names:
         step_classes=step_classes,
         package=workflow.package,
         retry_steps=retry_steps(workflow),
+        loops=any(
+            a.kind == "goto" and a.step_id is not None
+            for s in workflow.steps
+            for a in (*s.on_success, *s.on_failure)
+        ),
     )
 
 

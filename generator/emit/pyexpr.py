@@ -58,6 +58,7 @@ class Names:
     step_classes: dict[str, str] = field(default_factory=dict)  # step id -> outputs TypedDict
     package: str = ""  # the workflow's own package (calls into others import by module)
     retry_steps: frozenset[str] = frozenset()  # the steps a retry runs first
+    loops: bool = False  # a goto to a step: a step may run again after it had outputs
     #: In a step that runs a workflow: `$statusCode` is that of the last response the
     #: called workflow got (`int | None`, in `_State`), compared by `_compare`.
     called: bool = False

@@ -37,6 +37,7 @@ def response_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
         lines += checks
         actions, always = _taken(step.on_failure)
         failed = [a for action in actions for a in _action_lines(action, "onFailure", step, names)]
+        failed = _forget_lines(step, names) + failed
         lines += [_INDENT + line for line in failed + ([] if always else after)] if after else []
     if step.outputs:
         items = ", ".join(
@@ -49,6 +50,13 @@ def response_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
     for action in actions:
         lines += _action_lines(action, "onSuccess", step, names)
     return lines if always else [*lines, f"return {_default_next(step, names)}"]
+
+
+def _forget_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
+    """A failed step has no outputs, not those of an earlier run (in a goto loop)."""
+    if not (step.outputs and names.loops):
+        return []
+    return [f"state.{names.steps[step.step_id]} = None  # not those of an earlier run"]
 
 
 def _retries(step: ir.Step) -> bool:
@@ -93,7 +101,7 @@ def _failure_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
     else:
         lines = [f"unmet = None if response.is_success else {pysrc.literal(_NOT_2XX)}"]
     lines.append("if unmet is not None:")
-    body: list[str] = []
+    body = _forget_lines(step, names)
     actions, always = _taken(step.on_failure)
     for action in actions:
         body += _action_lines(action, "onFailure", step, names)
