@@ -301,6 +301,44 @@ def test_an_output_of_the_step_a_failure_action_ended_on_says_so(
 
 
 @ASYNC
+def test_a_retry_that_reads_no_response_answers_a_reset_connection(
+    faults: dict[str, ModuleType], is_async: bool
+) -> None:
+    """`again` (no criteria) retries after the reset; `busy` ($statusCode == 503) cannot."""
+    module = faults["retry_when_reset"]
+    waits: list[float] = []
+
+    async def wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    sleep = wait if is_async else waits.append
+    with FaultServer([reset, json_reply(200, {"value": "ok"})]) as server:
+        outcome = attempt(module, is_async, base_url=server.base_url, timeout=TIMEOUT, sleep=sleep)
+    assert outcome.value == {"value": "ok"}
+    assert (len(server.requests), waits) == (2, [0.1])  # retryAfter: no Retry-After header
+    with FaultServer([reset]) as server:
+        outcome = attempt(module, is_async, base_url=server.base_url, timeout=TIMEOUT, sleep=sleep)
+    assert failure(outcome, module.StepRequestError).step_id == "fetch"  # its limit spent
+    assert len(server.requests) == 2
+
+
+@ASYNC
+def test_an_end_that_answers_a_reset_connection_says_so(
+    faults: dict[str, ModuleType], is_async: bool
+) -> None:
+    module = faults["give_up"]
+    with FaultServer([json_reply(200, {"value": "ok"}), reset]) as server:
+        outcome = attempt(module, is_async, base_url=server.base_url, timeout=TIMEOUT)
+    error = failure(outcome, module.StepNotRunError)
+    assert str(error) == (
+        "workflow 'give-up': step 'me' failed (no response: StepRequestError) and failure "
+        "action 'giveUp' ended the workflow, so the outputs of 'me' are not available"
+    )
+    assert isinstance(error.__cause__, module.StepRequestError)
+    assert len(server.requests) == 2
+
+
+@ASYNC
 def test_an_output_of_a_step_a_failure_action_skipped_says_why(
     faults: dict[str, ModuleType], is_async: bool
 ) -> None:

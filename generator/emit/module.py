@@ -31,7 +31,7 @@ from generator.emit.calls import (
 )
 from generator.emit.imports import Imports
 from generator.emit.request import request_lines, request_needs
-from generator.emit.response import response_lines, retry_via
+from generator.emit.response import answers_unsent, response_lines, retry_via
 from generator.expressions import RequestRef, RuntimeExpr, unparse
 from generator.typemap import ANNOTATION_NAMES, optional
 
@@ -62,6 +62,7 @@ def module_context(workflow: ir.Workflow) -> dict[str, Any]:
         "has_retry_steps": bool(retry_steps(workflow)),
         "catches_call_failures": any(catches_failures(s) for s in workflow.steps),
         "reads_called_status": reads_called_status(workflow),
+        "answers_unsent": [pysrc.literal(s.step_id) for s in workflow.steps if answers_unsent(s)],
         "dependencies": [
             {"field": names.dependencies[c.workflow_id], "call": call_expression(c, names)}
             for c in workflow.depends_on
@@ -385,7 +386,11 @@ def _step_context(step: ir.Step, names: pyexpr.Names) -> dict[str, Any]:
         "request_lines": request_lines(step, names),
         "response_lines": response_lines(step, names),
         "prepared_type": "_Request",
-        "response_param": "response: httpx.Response",
+        "response_param": (
+            "response: httpx.Response | StepRequestError"
+            if answers_unsent(step)
+            else "response: httpx.Response"
+        ),
     }
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import textwrap
 
 from generator import ir, pysrc
-from generator.checks import response_expressions
+from generator.checks import HTTP_ONLY, iter_expressions, response_expressions
 from generator.emit import pyexpr
 from generator.emit.calls import call_check_lines, call_expression
 from generator.expressions import ResponseRef
@@ -29,7 +29,8 @@ _UNMET = "'success criterion not met: ' + unmet"
 
 
 def response_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
-    lines = ["body = _read_body(response)"] if _uses_body(step) else []
+    lines = _unsent_lines(step, names) if answers_unsent(step) else []
+    lines += ["body = _read_body(response)"] if _uses_body(step) else []
     if step.call is None:
         lines += _failure_lines(step, names) if step.on_failure else _raise_lines(step, names)
     else:  # its workflow returned (or raised) and the criteria hold on what it returned
@@ -129,7 +130,32 @@ def _output(step: ir.Step, output: ir.Output, names: pyexpr.Names) -> str:
     return pyexpr.value(value, names)
 
 
-def _action_lines(action: ir.Action, field: str, step: ir.Step, names: pyexpr.Names) -> list[str]:
+def answers_unsent(step: ir.Step) -> bool:
+    """Whether an operation step's failure actions may answer a request that got no
+    response (`StepRequestError`): one of them reads nothing of the response."""
+    return step.call is None and any(not _reads_response(a) for a in step.on_failure)
+
+
+def _reads_response(action: ir.Action) -> bool:
+    return any(isinstance(e, HTTP_ONLY) for c in action.criteria for e in iter_expressions(c))
+
+
+def _unsent_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
+    """A request that got no response (`response` is its StepRequestError) fails the step:
+    the failure actions whose criteria read nothing of a response may answer it."""
+    actions, always = _taken(tuple(a for a in step.on_failure if not _reads_response(a)))
+    body = _forget_lines(step, names)
+    for action in actions:
+        body += _action_lines(action, "onFailure", step, names, unsent=True)
+    body += [] if always else ["raise response"]
+    test = "if isinstance(response, StepRequestError):  # no response at all"
+    return [test, *(_INDENT + line for line in body)]
+
+
+def _action_lines(
+    action: ir.Action, field: str, step: ir.Step, names: pyexpr.Names, *, unsent: bool = False
+) -> list[str]:
+    """An action as statements; `unsent`: answering a request that got no response."""
     conditions = [pyexpr.criterion(c, names) for c in action.criteria]
     if action.kind == "retry":
         key = pysrc.literal(step.step_id)
@@ -138,7 +164,7 @@ def _action_lines(action: ir.Action, field: str, step: ir.Step, names: pyexpr.Na
             f"_may_retry(state.retries, {key}, {pysrc.literal(action.name)}, {limit})"
         )
         delay = pysrc.literal(float(action.retry_after or 0.0))
-        if step.call is None:  # a Retry-After header of the response wins
+        if step.call is None and not unsent:  # a Retry-After header of the response wins
             delay = f"_retry_delay(response, {delay})"
         other = retry_via(step, action)
         via = pysrc.literal(other) if other else "None"
@@ -164,6 +190,7 @@ def _action_lines(action: ir.Action, field: str, step: ir.Step, names: pyexpr.Na
     if action.kind == "end" and field == "onFailure" and step.call is None:
         # for the StepNotRunError of an output that needs a step this action skips
         failed = f"StepFailedError({pysrc.literal(step.step_id)}, response, {_UNMET})"
+        failed = "response" if unsent else failed
         lines.insert(0, f"state.ended = ({pysrc.literal(action.name)}, {failed})")
     comment = _comment_lines(f"{field} {action.name}: {what}", 8 if field == "onFailure" else 4)
     if not conditions:
