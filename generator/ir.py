@@ -196,6 +196,11 @@ class Step:
     call: WorkflowCall | None = None  # a step that runs another workflow (method/path empty)
     source: str = ""  # the source description of its operation
 
+    @property
+    def retries(self) -> bool:
+        """Whether a failure action of the step retries it."""
+        return any(action.kind == "retry" for action in self.on_failure)
+
 
 @dataclass(frozen=True)
 class Workflow:
@@ -215,6 +220,23 @@ class Workflow:
     depends_on: tuple[WorkflowCall, ...] = ()  # run first, in order, before the first step
     #: Set when steps call several APIs: each source description's default base URL.
     base_urls: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def retries(self) -> bool:
+        """Whether a step of the workflow retries."""
+        return any(step.retries for step in self.steps)
+
+    @property
+    def calls(self) -> list[WorkflowCall]:
+        """Every workflow this one runs: dependencies, steps, then actions."""
+        steps = [step.call for step in self.steps if step.call]
+        actions = [
+            action.call
+            for step in self.steps
+            for action in (*step.on_success, *step.on_failure)
+            if action.call
+        ]
+        return [*self.depends_on, *steps, *actions]
 
 
 def dump(node: Any, indent: str = "") -> str:

@@ -208,10 +208,8 @@ def _call(
     same_api: bool,
     span: Span,
 ) -> ir.WorkflowCall:
-    inner = [*callee.depends_on, *(s.call for s in callee.steps if s.call)]
-    inner += [a.call for s in callee.steps for a in (*s.on_success, *s.on_failure) if a.call]
+    inner = callee.calls
     raises = {(callee.package, callee.module)}.union(*(c.raises for c in inner))
-    retries = any(a.kind == "retry" for s in callee.steps for a in s.on_failure)
     return ir.WorkflowCall(
         workflow_id=callee.workflow_id,
         package=callee.package,
@@ -224,7 +222,7 @@ def _call(
         same_api=same_api,
         span=span,
         raises=tuple(sorted(raises)),
-        waits=retries or any(c.waits for c in inner),
+        waits=callee.retries or any(c.waits for c in inner),
     )
 
 

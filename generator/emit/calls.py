@@ -22,17 +22,10 @@ from generator.emit.imports import Imports
 from generator.expressions import OutputRef, StatusCode
 
 
-def all_calls(workflow: ir.Workflow) -> list[ir.WorkflowCall]:
-    """Every workflow this one runs: dependencies, steps and actions."""
-    calls = [*workflow.depends_on, *(s.call for s in workflow.steps if s.call)]
-    return calls + [a.call for a in _actions(workflow) if a.call]
-
-
 def takes_sleep(workflow: ir.Workflow) -> bool:
     """Whether the workflow function takes `sleep` and `max_retry_delay`: it retries, or
     a workflow it runs does (and gets them from it)."""
-    retries = any(a.kind == "retry" for s in workflow.steps for a in s.on_failure)
-    return retries or any(call.waits for call in all_calls(workflow))
+    return workflow.retries or any(call.waits for call in workflow.calls)
 
 
 def goto_calls(workflow: ir.Workflow) -> list[ir.WorkflowCall]:
@@ -61,7 +54,7 @@ def checks_call(step: ir.Step) -> bool:
 
 
 def calls_needs(workflow: ir.Workflow, imports: Imports) -> list[str]:
-    calls = all_calls(workflow)
+    calls = workflow.calls
     for call in calls:
         if call.package == workflow.package:
             imports.need(f".{call.module}", call.function, call.function + "_async")

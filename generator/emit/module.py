@@ -17,7 +17,6 @@ from generator.checks import response_expressions
 from generator.emit import pyexpr
 from generator.emit.body import replacement_constants
 from generator.emit.calls import (
-    all_calls,
     call_expression,
     call_lines,
     call_names,
@@ -52,9 +51,9 @@ def module_context(workflow: ir.Workflow) -> dict[str, Any]:
         "local_imports": imports.local_section(),
         "runtime_features": sorted(set(features)),
         "criteria_constants": pyexpr.criteria_constants(workflow) + replacement_constants(workflow),
-        "has_retries": _has_retries(workflow),
+        "has_retries": workflow.retries,
         "takes_sleep": takes_sleep(workflow),
-        "runs_workflows": bool(all_calls(workflow)),
+        "runs_workflows": bool(workflow.calls),
         "has_failure_end": _has_failure_end(workflow),
         "has_calls": any(s.call for s in workflow.steps),
         "has_goto_workflows": bool(goto_calls(workflow)),
@@ -141,10 +140,6 @@ def _reads_sent_body(workflow: ir.Workflow) -> bool:
     )
 
 
-def _has_retries(workflow: ir.Workflow) -> bool:
-    return any(a.kind == "retry" for s in workflow.steps for a in s.on_failure)
-
-
 def _has_failure_end(workflow: ir.Workflow) -> bool:
     return any(a.kind == "end" for s in workflow.steps for a in s.on_failure)
 
@@ -156,7 +151,7 @@ def _flow_needs(workflow: ir.Workflow, imports: Imports) -> list[str]:
         features.append("sent_body")
     if any(s.on_failure for s in workflow.steps):
         features.append("failure")
-    if _has_retries(workflow):
+    if workflow.retries:
         features.append("retry")
         for module in ("datetime", "email.utils"):
             imports.need(module)

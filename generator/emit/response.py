@@ -45,7 +45,7 @@ def response_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
             f"{pysrc.literal(o.py_name)}: {_output(step, o, names)}" for o in step.outputs
         )
         lines.append(f"state.{names.steps[step.step_id]} = {{{items}}}")
-    if _retries(step):
+    if step.retries:
         lines.append(f"_reset_retries(state.retries, {pysrc.literal(step.step_id)})")
     actions, always = _taken(step.on_success)
     for action in actions:
@@ -58,10 +58,6 @@ def _forget_lines(step: ir.Step, names: pyexpr.Names) -> list[str]:
     if not (step.outputs and names.loops):
         return []
     return [f"state.{names.steps[step.step_id]} = None  # not those of an earlier run"]
-
-
-def _retries(step: ir.Step) -> bool:
-    return any(action.kind == "retry" for action in step.on_failure)
 
 
 def _taken(actions: tuple[ir.Action, ...]) -> tuple[tuple[ir.Action, ...], bool]:
@@ -184,7 +180,7 @@ def _action_lines(
     if field == "onFailure" and action.kind != "retry" and step.step_id in names.retry_steps:
         target = f"_Failed({target})"  # it leaves a retry that ran this step first
     lines = [f"return {target}"]
-    if field == "onFailure" and action.kind != "retry" and _retries(step):
+    if field == "onFailure" and action.kind != "retry" and step.retries:
         # the step has failed for good: entered again (a goto), it may retry anew
         lines.insert(0, f"_reset_retries(state.retries, {pysrc.literal(step.step_id)})")
     if action.kind == "end" and field == "onFailure" and step.call is None:
